@@ -1,0 +1,44 @@
+"""What a format importer hands to the control plane: APIs with their stages, plus the
+management resources a file declares (kept as data for the issues that serve them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tollway.model.api import RestApi, StageSpec
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedApi:
+    """One API found in a file.
+
+    ``key`` is the API's stable identity across imports: ``"<stack>#<LogicalId>"`` for a
+    template resource, ``"openapi#<title>"`` for a standalone OpenAPI document. The
+    control plane derives the API id from it, so importing again updates, never
+    duplicates. ``api.id`` is ignored on import.
+    """
+
+    key: str
+    api: RestApi
+    stages: tuple[StageSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ManagementResource:
+    """An ``AWS::ApiGateway::ApiKey`` / ``UsagePlan`` / ``UsagePlanKey`` and the like,
+    resolved to plain data (intrinsics evaluated), kept for the API-management issue."""
+
+    kind: str
+    logical_id: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """Everything one file defines. ``warnings`` are shown to the user once."""
+
+    source: str
+    apis: tuple[ImportedApi, ...] = ()
+    management: tuple[ManagementResource, ...] = ()
+    warnings: tuple[str, ...] = ()
