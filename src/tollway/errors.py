@@ -70,7 +70,7 @@ class ApiConfigurationError(GatewayError):
 
 class IntegrationFailure(GatewayError):
     response_type = "INTEGRATION_FAILURE"
-    status_code = 502
+    status_code = 504
     default_message = "Internal server error"
 
 
@@ -78,6 +78,126 @@ class IntegrationTimeout(GatewayError):
     response_type = "INTEGRATION_TIMEOUT"
     status_code = 504
     default_message = "Endpoint request timed out"
+
+
+class AccessDenied(GatewayError):
+    """An authorizer (or resource policy) denied the caller: 403 AccessDeniedException.
+
+    AWS says "... with an explicit deny" when a Deny statement matched; pass that message.
+    """
+
+    response_type = "ACCESS_DENIED"
+    status_code = 403
+    default_message = "User is not authorized to access this resource"
+
+
+class Unauthorized(GatewayError):
+    """The identity source is missing or the authorizer said "Unauthorized": 401."""
+
+    response_type = "UNAUTHORIZED"
+    status_code = 401
+    default_message = "Unauthorized"
+
+
+class InvalidApiKey(GatewayError):
+    """A method requires an API key and none (or an unknown/disabled one) was sent: 403."""
+
+    response_type = "INVALID_API_KEY"
+    status_code = 403
+    default_message = "Forbidden"
+
+
+class Throttled(GatewayError):
+    """A throttle bucket (account, stage, method or usage plan) is empty: 429."""
+
+    response_type = "THROTTLED"
+    status_code = 429
+    default_message = "Too Many Requests"
+
+
+class QuotaExceeded(GatewayError):
+    """The usage plan's quota for this API key is used up: 429."""
+
+    response_type = "QUOTA_EXCEEDED"
+    status_code = 429
+    default_message = "Limit Exceeded"
+
+
+class ExpiredToken(GatewayError):
+    """The SigV4 security token has expired: 403."""
+
+    response_type = "EXPIRED_TOKEN"
+    status_code = 403
+    default_message = "The security token included in the request is expired"
+
+
+class InvalidSignature(GatewayError):
+    """The SigV4 signature does not match: 403."""
+
+    response_type = "INVALID_SIGNATURE"
+    status_code = 403
+    default_message = (
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method. "
+        "Consult the service documentation for details."
+    )
+
+
+class IncompleteSignature(GatewayError):
+    """No route matched and ``Authorization`` is not SigV4: still MISSING_AUTHENTICATION_TOKEN.
+
+    AWS then names the header problem in the message, e.g.
+    ``"'abc' not a valid key=value pair (missing equal-sign) in Authorization header: 'Bearer abc'."``
+    """
+
+    response_type = "MISSING_AUTHENTICATION_TOKEN"
+    status_code = 403
+    default_message = "Missing Authentication Token"
+    error_type = "IncompleteSignatureException"
+
+
+class WafFiltered(GatewayError):
+    """A web ACL blocked the request: 403."""
+
+    response_type = "WAF_FILTERED"
+    status_code = 403
+    default_message = "Forbidden"
+
+
+class NullMessageError(GatewayError):
+    """An error whose default body carries ``"message": null`` (AWS does so for authorizer faults).
+
+    ``message_is_null`` is true when no message was given; ``$context.error.message`` is then
+    empty and ``$context.error.messageString`` is ``null``.
+    """
+
+    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
+        super().__init__(message if message is not None else "", detail=detail)
+        self.message_is_null = message is None
+
+
+class AuthorizerFailure(NullMessageError):
+    """The Lambda/Cognito authorizer failed while authenticating the caller: 500."""
+
+    response_type = "AUTHORIZER_FAILURE"
+    status_code = 500
+    default_message = ""
+
+
+class AuthorizerConfigurationError(NullMessageError):
+    """The authorizer could not be reached or returned something unusable: 500."""
+
+    response_type = "AUTHORIZER_CONFIGURATION_ERROR"
+    status_code = 500
+    default_message = ""
+
+
+class BadRequest(GatewayError):
+    """A 4XX with no type of its own: rendered through DEFAULT_4XX."""
+
+    response_type = "DEFAULT_4XX"
+    status_code = 400
+    default_message = "Bad Request"
 
 
 class DefinitionError(TollwayError):

@@ -37,7 +37,7 @@ def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict
     return {f"Fn::{tag_suffix}": value}
 
 
-_CfnLoader.add_multi_constructor("!", _construct_tag)  # type: ignore[no-untyped-call]
+_CfnLoader.add_multi_constructor("!", _construct_tag)
 
 
 def _no_dates(loader: _CfnLoader, node: yaml.ScalarNode) -> str:
@@ -45,7 +45,7 @@ def _no_dates(loader: _CfnLoader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
-_CfnLoader.add_constructor("tag:yaml.org,2002:timestamp", _no_dates)  # type: ignore[no-untyped-call]
+_CfnLoader.add_constructor("tag:yaml.org,2002:timestamp", _no_dates)
 
 
 def parse_text(text: str, source: str) -> Any:
@@ -57,7 +57,7 @@ def parse_text(text: str, source: str) -> Any:
         except json.JSONDecodeError as exc:
             raise DefinitionError(source, f"line {exc.lineno}", f"invalid JSON: {exc.msg}") from None
     try:
-        return yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_CfnLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark is not None else ""

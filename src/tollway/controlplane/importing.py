@@ -1,0 +1,99 @@
+"""Applying imported files to the store, inside one transaction the caller owns.
+
+An API's id comes from its import key, so re-importing a file updates the same API. A
+stage gets a new deployment only when the definition it would serve differs from what it
+serves now; an identical re-import keeps every deployment id.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from tollway.controlplane.validate import stage_name_problem, variables_problem
+from tollway.controlplane.views import ImportOutcome
+from tollway.errors import DefinitionError
+from tollway.model import ids
+from tollway.model.api import Deployment, RestApi, Stage, StageSpec
+from tollway.model.imported import ImportedApi, ImportResult
+from tollway.stores.base import ApiRecord, StoreWriter
+
+DEFAULT_STAGE = "prod"
+
+
+@dataclass(slots=True)
+class Applier:
+    """Applies ImportResults through one open transaction ``tx``."""
+
+    tx: StoreWriter
+    new_deployment: Callable[[StoreWriter, str, RestApi, str | None], Deployment]
+    stage_name: str | None = None
+    deploy: bool = True
+    # Deployments made by this import, per API id: stages of one API that need a new
+    # deployment share one, as SAM's single AWS::ApiGateway::Deployment does.
+    _made: dict[str, Deployment] = field(default_factory=dict)
+
+    def apply(self, result: ImportResult) -> list[ImportOutcome]:
+        if not result.apis and not result.management:
+            raise DefinitionError(result.source, "", "the file defines no REST API")
+        self.tx.replace_management(management_scope(result.source), result.management)
+        outcomes = [self._apply_api(result.source, imported) for imported in result.apis]
+        if outcomes:
+            outcomes[0] = replace(outcomes[0], warnings=result.warnings)
+        return outcomes
+
+    def _apply_api(self, source: str, imported: ImportedApi) -> ImportOutcome:
+        api_id = ids.api_id(imported.key)
+        api = replace(imported.api, id=api_id)
+        self.tx.put_api(ApiRecord(id=api_id, key=imported.key, api=api, source=source))
+        specs = imported.stages or (StageSpec(self.stage_name or DEFAULT_STAGE),)
+        for spec in specs:
+            problem = stage_name_problem(spec.name) or variables_problem(spec.variables)
+            if problem is not None:
+                raise DefinitionError(source, "", f"API {imported.key}: {problem}")
+        names = tuple(spec.name for spec in specs)
+        if not self.deploy:
+            return ImportOutcome(source, api_id, api.name, imported.key, names)
+        deployment_ids = tuple(self._deploy_stage(source, api, spec) for spec in specs)
+        return ImportOutcome(source, api_id, api.name, imported.key, names, deployment_ids)
+
+    def _deploy_stage(self, source: str, api: RestApi, spec: StageSpec) -> str:
+        deployment_id = self._deployment_for(source, api, spec.name)
+        self.tx.put_stage(
+            Stage(
+                api_id=api.id,
+                name=spec.name,
+                deployment_id=deployment_id,
+                variables=dict(spec.variables),
+                description=spec.description,
+                method_settings=dict(spec.method_settings),
+                tracing_enabled=spec.tracing_enabled,
+                cache_cluster_enabled=spec.cache_cluster_enabled,
+            )
+        )
+        return deployment_id
+
+    def _deployment_for(self, source: str, api: RestApi, stage_name: str) -> str:
+        current = self.tx.get_stage(api.id, stage_name)
+        if current is not None:
+            serving = self.tx.get_deployment(current.deployment_id)
+            if serving is not None and serving.api == api:
+                return serving.id
+        made = self._made.get(api.id)
+        if made is not None and made.api == api:
+            return made.id
+        history = self.tx.list_deployments(api.id)
+        if history and history[-1].api == api:
+            return history[-1].id
+        try:
+            deployment = self.new_deployment(self.tx, api.id, api, f"imported from {source}")
+        except DefinitionError as exc:  # name the file, not the compiled API
+            raise DefinitionError(source, exc.location, f"API {api.name!r}: {exc.problem}") from None
+        self._made[api.id] = deployment
+        return deployment.id
+
+
+def management_scope(source: str) -> str:
+    """Management resources are grouped by the file (stack) that declares them."""
+    return os.path.abspath(source)

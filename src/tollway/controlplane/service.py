@@ -1,0 +1,226 @@
+"""The control plane: import files into the store, deploy, list, export.
+
+Deploying freezes the API's current definition into an immutable ``Deployment`` and points
+a stage at it; servers poll ``generation()`` and load ``serving_state()`` when it moves.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Literal, Protocol
+
+from tollway.controlplane.errors import BadRequest, NotFound
+from tollway.controlplane.exporting import render_export
+from tollway.controlplane.ids import DEPLOYMENT_ID, random_deployment_id
+from tollway.controlplane.importing import Applier
+from tollway.controlplane.validate import stage_name_problem, variables_problem
+from tollway.controlplane.views import ApiSummary, ImportOutcome
+from tollway.dataplane.snapshot import compile_stage
+from tollway.model.api import Deployment, RestApi, Stage
+from tollway.model.imported import ImportResult
+from tollway.stores.base import ApiRecord, Store, StoreReader, StoreWriter
+
+_ID_ATTEMPTS = 20
+
+
+def check_deployment(deployment: Deployment) -> None:
+    """Compile a deployment as the data plane will (templates, patterns, gateway responses),
+    so a definition that cannot be served is refused before anything is stored."""
+    stage = Stage(api_id=deployment.api_id, name="check", deployment_id=deployment.id)
+    compile_stage(stage, deployment)
+
+
+class Importer(Protocol):
+    """The signature of ``tollway.formats.loader.import_file``."""
+
+    def __call__(
+        self,
+        path: str,
+        *,
+        stage_name: str | None = None,
+        parameter_overrides: Mapping[str, str] | None = None,
+    ) -> ImportResult: ...
+
+
+def _default_importer(
+    path: str,
+    *,
+    stage_name: str | None = None,
+    parameter_overrides: Mapping[str, str] | None = None,
+) -> ImportResult:
+    from tollway.formats.loader import import_file  # imported late: formats is optional here
+
+    return import_file(path, stage_name=stage_name, parameter_overrides=parameter_overrides)
+
+
+class ControlPlane:
+    """Every management operation, each one store transaction.
+
+    ``clock`` gives deployment creation times, ``random_id`` deployment ids, ``importer``
+    reads one file; all three are injected so tests control them.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], float] = time.time,
+        *,
+        random_id: Callable[[], str] = random_deployment_id,
+        importer: Importer = _default_importer,
+    ) -> None:
+        self.store = store
+        self._clock = clock
+        self._random_id = random_id
+        self._importer = importer
+
+    # -- import and deploy ---------------------------------------------------------
+
+    def import_files(
+        self,
+        paths: Sequence[str],
+        *,
+        stage_name: str | None = None,
+        parameter_overrides: Mapping[str, str] | None = None,
+        deploy: bool = True,
+    ) -> list[ImportOutcome]:
+        """Read every file, then apply them all at once: if any file is bad, nothing of
+        any file is applied (the error, usually a DefinitionError, propagates)."""
+        results = [
+            self._importer(path, stage_name=stage_name, parameter_overrides=parameter_overrides)
+            for path in paths
+        ]
+        return self.apply(results, stage_name=stage_name, deploy=deploy)
+
+    def apply(
+        self, results: Sequence[ImportResult], *, stage_name: str | None = None, deploy: bool = True
+    ) -> list[ImportOutcome]:
+        """Apply already-read files in one transaction (see ``import_files``)."""
+        outcomes: list[ImportOutcome] = []
+        with self.store.transaction() as tx:
+            applier = Applier(tx, self._new_deployment, stage_name=stage_name, deploy=deploy)
+            for result in results:
+                outcomes.extend(applier.apply(result))
+        return outcomes
+
+    def deploy(
+        self,
+        api_id: str,
+        stage_name: str,
+        *,
+        description: str | None = None,
+        variables: Mapping[str, str] | None = None,
+    ) -> Deployment:
+        """Snapshot the API's current definition as a new deployment and point
+        ``stage_name`` at it, creating the stage if needed. ``variables`` are set on the
+        stage, replacing same-named ones and keeping the others."""
+        problem = stage_name_problem(stage_name) or variables_problem(variables or {})
+        if problem is not None:
+            raise BadRequest(problem)
+        with self.store.transaction() as tx:
+            record = _api_or_raise(tx, api_id)
+            deployment = self._new_deployment(tx, api_id, record.api, description)
+            stage = tx.get_stage(api_id, stage_name)
+            if stage is None:
+                stage = Stage(api_id, stage_name, deployment.id, dict(variables or {}))
+            else:
+                merged = {**stage.variables, **(variables or {})}
+                stage = replace(stage, deployment_id=deployment.id, variables=merged)
+            tx.put_stage(stage)
+        return deployment
+
+    # -- reads ---------------------------------------------------------------------
+
+    def list_apis(self) -> list[ApiSummary]:
+        with self.store.snapshot() as snap:
+            stages: dict[str, list[str]] = {}
+            for stage in snap.list_stages():
+                stages.setdefault(stage.api_id, []).append(stage.name)
+            return [
+                ApiSummary(
+                    id=r.id,
+                    name=r.api.name,
+                    key=r.key,
+                    description=r.api.description,
+                    source=r.source,
+                    stages=tuple(stages.get(r.id, ())),
+                )
+                for r in snap.list_apis()
+            ]
+
+    def list_stages(self, api_id: str | None = None) -> list[Stage]:
+        with self.store.snapshot() as snap:
+            if api_id is not None:
+                _api_or_raise(snap, api_id)
+            return snap.list_stages(api_id)
+
+    def get_deployment(self, deployment_id: str) -> Deployment:
+        deployment = self.store.get_deployment(deployment_id)
+        if deployment is None:
+            raise NotFound(f"Invalid Deployment identifier specified: {deployment_id}")
+        return deployment
+
+    def serving_state(self) -> list[tuple[Stage, Deployment]]:
+        """Every stage with the deployment it serves (what the data plane compiles)."""
+        return self.store.serving_state()
+
+    def generation(self) -> int:
+        """Moves whenever anything changes; cheap enough to poll every second."""
+        return self.store.generation()
+
+    def export(
+        self,
+        api_id: str,
+        stage_name: str,
+        *,
+        flavor: Literal["oas30", "swagger"],
+        fmt: Literal["json", "yaml"],
+    ) -> str:
+        """The stage's deployed API as OpenAPI 3.0 or Swagger 2.0 text, like AWS's
+        ``GET /restapis/{id}/stages/{stage}/exports/{oas30|swagger}``."""
+        if flavor not in ("oas30", "swagger"):
+            raise BadRequest(f"export type must be oas30 or swagger, not {flavor!r}")
+        if fmt not in ("json", "yaml"):
+            raise BadRequest(f"export format must be json or yaml, not {fmt!r}")
+        with self.store.snapshot() as snap:
+            _api_or_raise(snap, api_id)
+            stage = snap.get_stage(api_id, stage_name)
+            if stage is None:
+                raise NotFound(f"Invalid stage identifier specified: {api_id}/{stage_name}")
+            deployment = snap.get_deployment(stage.deployment_id)
+        if deployment is None:  # the store's foreign keys make this unreachable
+            raise NotFound(f"Invalid Deployment identifier specified: {stage.deployment_id}")
+        return render_export(deployment.api, stage, flavor, fmt)
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _new_deployment(
+        self, tx: StoreWriter, api_id: str, api: RestApi, description: str | None
+    ) -> Deployment:
+        deployment = Deployment(
+            id=self._fresh_id(tx),
+            api_id=api_id,
+            created_epoch=self._clock(),
+            api=api,
+            description=description,
+        )
+        check_deployment(deployment)
+        tx.put_deployment(deployment)
+        return deployment
+
+    def _fresh_id(self, tx: StoreReader) -> str:
+        for _ in range(_ID_ATTEMPTS):
+            candidate = self._random_id()
+            if not DEPLOYMENT_ID.fullmatch(candidate):
+                raise ValueError(f"random_id gave {candidate!r}; deployment ids are [a-z0-9]{{6,10}}")
+            if tx.get_deployment(candidate) is None:
+                return candidate
+        raise RuntimeError(f"no unused deployment id after {_ID_ATTEMPTS} attempts")
+
+
+def _api_or_raise(reader: StoreReader, api_id: str) -> ApiRecord:
+    record = reader.get_api(api_id)
+    if record is None:
+        raise NotFound(f"Invalid API identifier specified: {api_id}")
+    return record

@@ -1,0 +1,84 @@
+"""The gateway application: address a request to an API stage and run the pipeline.
+
+Addressing, as API Gateway (and its local emulators) do it:
+- Host ``{apiId}.execute-api.localhost`` (any port): ``/{stage}/{path}`` of that API;
+- ``/restapis/{apiId}/{stage}/_user_request_/{path}`` on any host;
+- ``/{stage}/{path}`` on any host, when exactly one API has a stage of that name.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Iterable
+
+from tollway.dataplane import pipeline
+from tollway.dataplane.context import Request, RequestContext, Response
+from tollway.dataplane.services import Services
+from tollway.dataplane.snapshot import ServedStage
+
+_HOST_SUFFIX = ".execute-api.localhost"
+_USER_REQUEST = "_user_request_"
+
+
+class Gateway:
+    """Serves the current set of API stages; ``load`` swaps it atomically."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._by_api: dict[str, dict[str, ServedStage]] = {}
+        self._by_stage: dict[str, ServedStage | None] = {}
+
+    def load(self, stages: Iterable[ServedStage]) -> None:
+        """Replace what is served. Requests in flight keep the snapshot they started with."""
+        by_api: dict[str, dict[str, ServedStage]] = {}
+        by_stage: dict[str, ServedStage | None] = {}
+        for served in stages:
+            by_api.setdefault(served.api_id, {})[served.name] = served
+            by_stage[served.name] = None if served.name in by_stage else served
+        self._by_api, self._by_stage = by_api, by_stage
+
+    @property
+    def stages(self) -> list[ServedStage]:
+        return [s for stages in self._by_api.values() for s in stages.values()]
+
+    def resolve(self, target: str, host: str) -> tuple[ServedStage | None, str]:
+        """The stage a request is addressed to and the path within it."""
+        path = target.partition("?")[0]
+        parts = path.split("/", 2)  # ["", first, rest]
+        if host:
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name.lower().endswith(_HOST_SUFFIX):
+                stages = self._by_api.get(name[: -len(_HOST_SUFFIX)].lower(), {})
+                return stages.get(parts[1] if len(parts) > 1 else ""), _rest(parts)
+        if len(parts) > 1 and parts[1] == "restapis":
+            segments = path.split("/", 6)  # "", restapis, id, stage, _user_request_, rest
+            if len(segments) >= 5 and segments[4] == _USER_REQUEST:
+                served = self._by_api.get(segments[2], {}).get(segments[3])
+                return served, "/" + (segments[5] if len(segments) > 5 else "")
+        return self._by_stage.get(parts[1] if len(parts) > 1 else ""), _rest(parts)
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one request (never raises)."""
+        host = ""
+        for name, value in request.headers:
+            if len(name) == 4 and name.lower() == "host":
+                host = value
+                break
+        served, path = self.resolve(request.target, host)
+        ctx = RequestContext(
+            request=request,
+            request_id=str(uuid.uuid4()),
+            extended_request_id=base64.b64encode(os.urandom(12)).decode()[:15] + "=",
+            time_epoch_ms=int(self.services.clock() * 1000),
+            served=served,
+            path=path,
+        )
+        await pipeline.run(ctx, self.services)
+        assert ctx.response is not None
+        return ctx.response
+
+
+def _rest(parts: list[str]) -> str:
+    return "/" + parts[2] if len(parts) > 2 else "/"

@@ -1,0 +1,97 @@
+"""The typed context that the pipeline's stages share.
+
+One ``RequestContext`` lives for one request. Each stage reads what earlier stages
+produced and fills in its own fields; only ``respond`` turns it into HTTP bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tollway.errors import GatewayError
+
+if TYPE_CHECKING:
+    from tollway.dataplane.snapshot import CompiledMethod, ServedStage
+
+
+@dataclass(slots=True)
+class Request:
+    """The client's request as parsed by the server (``parse`` stage input)."""
+
+    method: str
+    target: str
+    """The raw request target (``/prod/pets?x=1``)."""
+    headers: list[tuple[str, str]]
+    """Header names as the client sent them, in order, repeated names kept."""
+    body: bytes
+    source_ip: str
+    protocol: str = "HTTP/1.1"
+
+
+@dataclass(slots=True)
+class IntegrationRequest:
+    """What ``map_request`` built for the backend."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    timeout_s: float
+
+
+@dataclass(slots=True)
+class IntegrationResult:
+    """What the backend answered (``integrate`` stage output)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(slots=True)
+class Response:
+    """The response to send. Built by ``map_response`` or ``on_error``; sent by ``respond``."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """Everything one request carries through the pipeline."""
+
+    request: Request
+    request_id: str
+    """``$context.requestId`` and the ``x-amzn-RequestId`` header."""
+    extended_request_id: str
+    """``$context.extendedRequestId`` and the ``x-amz-apigw-id`` header."""
+    time_epoch_ms: int
+    """``$context.requestTimeEpoch``: when the request arrived."""
+    served: ServedStage | None = None
+    """The API stage the request is addressed to (set by the app before the pipeline)."""
+    path: str = "/"
+    """The request path within the stage (``/pets/1``), still percent-encoded."""
+    query: dict[str, list[str]] = field(default_factory=dict)
+    """Query string parameters, all values, decoded (``parse``)."""
+    header_map: dict[str, str] = field(default_factory=dict)
+    """Lower-cased header name -> last value (``parse``)."""
+    method: CompiledMethod | None = None
+    """The matched method (``route``)."""
+    resource_path: str = ""
+    """``$context.resourcePath`` (``route``)."""
+    path_params: dict[str, str] = field(default_factory=dict)
+    """Path parameters, decoded (``route``)."""
+    identity: dict[str, Any] = field(default_factory=dict)
+    """Extra ``$context.identity`` fields set by later stages (``apiKey``, ``apiKeyId``)."""
+    authorizer: dict[str, Any] = field(default_factory=dict)
+    """``$context.authorizer`` (set by the authorization stage once it exists)."""
+    integration_request: IntegrationRequest | None = None
+    """Built by ``map_request``."""
+    integration_result: IntegrationResult | None = None
+    """Set by ``integrate``."""
+    response: Response | None = None
+    """Set by ``map_response`` or ``on_error``."""
+    error: GatewayError | None = None
+    """The error being rendered, if any (``$context.error``)."""

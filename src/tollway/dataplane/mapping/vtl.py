@@ -1,0 +1,117 @@
+"""Velocity (VTL) mapping templates, evaluated as Amazon API Gateway REST APIs do.
+
+``compile_template`` parses a template once per deployment (airspeed builds the syntax
+tree; ``vtl_nodes.javaify`` gives it Java-Velocity semantics). ``CompiledTemplate.render``
+evaluates it against one request's ``TemplateInputs`` with the AWS variables:
+``$input`` (see ``input_var``), ``$util`` (see ``util_var``), ``$context`` (a copy of
+``inputs.context`` plus empty ``requestOverride``/``responseOverride`` maps the template
+may fill) and ``$stageVariables``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+import airspeed
+
+from tollway.dataplane.mapping.input_var import InputVar
+from tollway.dataplane.mapping.inputs import TemplateInputs
+from tollway.dataplane.mapping.util_var import UTIL
+from tollway.dataplane.mapping.values import JavaMap, to_java_map
+from tollway.dataplane.mapping.vtl_nodes import FOREACH_LIMIT, javaify
+from tollway.errors import ApiConfigurationError, TollwayError
+
+__all__ = [
+    "FOREACH_LIMIT",
+    "MAX_TEMPLATE_BYTES",
+    "CompiledTemplate",
+    "RenderResult",
+    "TemplateError",
+    "compile_template",
+]
+
+MAX_TEMPLATE_BYTES: Final = 300 * 1024  # AWS quota: mapping template size
+
+
+class TemplateError(TollwayError):
+    """A mapping template or parameter mapping that cannot be compiled."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """A rendered body plus what the template set in ``$context.*Override``.
+
+    ``request_override`` has ``header``, ``path`` and ``querystring`` maps;
+    ``response_override`` has a ``header`` map and ``status`` (None unless set).
+    """
+
+    body: str
+    request_override: dict[str, Any]
+    response_override: dict[str, Any]
+
+
+class CompiledTemplate:
+    """A parsed mapping template. Immutable after compilation; safe to share."""
+
+    __slots__ = ("_template", "source")
+
+    def __init__(self, source: str, template: airspeed.Template) -> None:
+        self.source = source
+        self._template = template
+
+    def render(self, inputs: TemplateInputs) -> str:
+        """Evaluate against ``inputs``; raise ``ApiConfigurationError`` (500) on failure."""
+        return self._merge(_namespace(inputs))
+
+    def render_full(self, inputs: TemplateInputs) -> RenderResult:
+        """Like ``render``, also returning the ``$context`` request/response overrides."""
+        namespace = _namespace(inputs)
+        body = self._merge(namespace)
+        context = namespace["context"]
+        return RenderResult(body, context["requestOverride"], context["responseOverride"])
+
+    def _merge(self, namespace: dict[str, Any]) -> str:
+        try:
+            return str(self._template.merge(namespace))
+        except airspeed.TemplateExecutionError as exc:
+            raise ApiConfigurationError(detail=f"mapping template failed: {exc}") from exc
+        except Exception as exc:  # a template must never crash the request path
+            detail = f"mapping template failed: {type(exc).__name__}: {exc}"
+            raise ApiConfigurationError(detail=detail) from exc
+
+    def __repr__(self) -> str:
+        return f"CompiledTemplate({len(self.source)} chars)"
+
+
+def _namespace(inputs: TemplateInputs) -> dict[str, Any]:
+    context = to_java_map(inputs.context)
+    if not isinstance(context.get("requestOverride"), dict):
+        context["requestOverride"] = JavaMap(header=JavaMap(), path=JavaMap(), querystring=JavaMap())
+    if not isinstance(context.get("responseOverride"), dict):
+        context["responseOverride"] = JavaMap(header=JavaMap(), status=None)
+    return {
+        "input": InputVar(inputs),
+        "util": UTIL,
+        "context": context,
+        "stageVariables": JavaMap(inputs.stage_variables),
+    }
+
+
+def compile_template(source: str) -> CompiledTemplate:
+    """Parse ``source`` once; raise ``TemplateError`` if it is not a valid template."""
+    if len(source) * 4 > MAX_TEMPLATE_BYTES and len(source.encode()) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"mapping template is larger than {MAX_TEMPLATE_BYTES} bytes")
+    template = airspeed.Template(source, filename="<mapping template>")
+    try:
+        template.ensure_compiled()
+    except airspeed.TemplateSyntaxError as exc:
+        raise TemplateError(f"invalid mapping template: {exc}") from None
+    except Exception as exc:  # airspeed can fail with internal errors on odd input
+        raise TemplateError(f"invalid mapping template: {type(exc).__name__}: {exc}") from None
+    javaify(template.root_element)
+    return CompiledTemplate(source, template)

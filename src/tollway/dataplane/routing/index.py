@@ -1,0 +1,110 @@
+"""The route index of one deployment: a tree of path segments, built once.
+
+AWS precedence: a literal segment beats ``{param}``, which beats a greedy ``{proxy+}``;
+on a resource, the exact method beats ``ANY``. When the most specific branch has no
+resource (or no method) for the request, matching falls back to the next branch, so a
+greedy ``{proxy+}`` catches what the literals leave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+from urllib.parse import unquote
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Node(Generic[T]):
+    literals: dict[str, _Node[T]] = field(default_factory=dict)
+    param: _Node[T] | None = None
+    param_name: str = ""
+    greedy: _Node[T] | None = None
+    greedy_name: str = ""
+    path: str | None = None
+    methods: dict[str, T] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch(Generic[T]):
+    """A matched method: what was declared for it, its resource path and path parameters."""
+
+    target: T
+    resource_path: str
+    path_params: dict[str, str]
+
+
+class RouteIndex(Generic[T]):
+    """Maps (HTTP method, request path) to the declared method's compiled target."""
+
+    def __init__(self, resources: Mapping[str, Mapping[str, T]]) -> None:
+        """``resources`` maps a resource path (``/pets/{id}``) to {HTTP method or ANY: target}."""
+        self._root: _Node[T] = _Node()
+        for path, methods in resources.items():
+            if methods:
+                self._add(path, methods)
+
+    def _add(self, path: str, methods: Mapping[str, T]) -> None:
+        node = self._root
+        for part in _segments(path):
+            if part.startswith("{") and part.endswith("+}"):
+                node.greedy = node.greedy or _Node()
+                node.greedy_name = part[1:-2]
+                node = node.greedy
+            elif part.startswith("{") and part.endswith("}"):
+                node.param = node.param or _Node()
+                node.param_name = part[1:-1]
+                node = node.param
+            else:
+                node = node.literals.setdefault(part, _Node())
+        node.path = path
+        node.methods.update(methods)
+
+    def match(self, method: str, path: str) -> RouteMatch[T] | None:
+        """The declared method serving ``method path``, or None (AWS: 403 Missing Authentication Token)."""
+        parts = _segments(path)
+        params: dict[str, str] = {}
+        found = self._walk(self._root, parts, 0, method, params)
+        if found is None:
+            return None
+        node, target = found
+        assert node.path is not None
+        return RouteMatch(target, node.path, params)
+
+    def _walk(
+        self, node: _Node[T], parts: list[str], i: int, method: str, params: dict[str, str]
+    ) -> tuple[_Node[T], T] | None:
+        if i == len(parts):
+            target = _pick(node, method)
+            return (node, target) if target is not None else None
+        part = parts[i]
+        child = node.literals.get(part)
+        if child is not None:
+            found = self._walk(child, parts, i + 1, method, params)
+            if found is not None:
+                return found
+        if node.param is not None:
+            params[node.param_name] = unquote(part)
+            found = self._walk(node.param, parts, i + 1, method, params)
+            if found is not None:
+                return found
+            del params[node.param_name]
+        if node.greedy is not None:
+            target = _pick(node.greedy, method)
+            if target is not None:
+                params[node.greedy_name] = unquote("/".join(parts[i:]))
+                return node.greedy, target
+        return None
+
+
+def _pick(node: _Node[T], method: str) -> T | None:
+    target = node.methods.get(method)
+    if target is None:
+        target = node.methods.get("ANY")
+    return target
+
+
+def _segments(path: str) -> list[str]:
+    return [part for part in path.split("/") if part]

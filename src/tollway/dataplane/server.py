@@ -1,0 +1,232 @@
+"""HTTP/1.1 server: an asyncio protocol over httptools (llhttp), hand-written for the hot path.
+
+Keep-alive and pipelining: requests on one connection are answered strictly in order by one
+task per connection. Limits as API Gateway: a body over 10 MB gets 413, a request line plus
+headers over 10,240 bytes gets 431; both close the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from http import HTTPStatus
+from typing import cast
+
+import httptools
+
+from tollway.dataplane.app import Gateway
+from tollway.dataplane.constants import MAX_BODY_BYTES, MAX_HEADER_BYTES
+from tollway.dataplane.context import Request, Response
+
+log = logging.getLogger("tollway.server")
+
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+_SKIP_ON_WRITE = frozenset({b"content-length", b"connection", b"transfer-encoding"})
+
+
+def encode_response(response: Response, keep_alive: bool) -> bytes:
+    """Serialise a response; the server owns Content-Length and Connection."""
+    status = response.status
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n".encode()]
+    for name, value in response.headers:
+        raw = name.encode("latin-1")
+        if raw.lower() in _SKIP_ON_WRITE:
+            continue
+        lines.append(raw + b": " + value.encode("latin-1", "replace") + b"\r\n")
+    lines.append(b"content-length: %d\r\n" % len(response.body))
+    if not keep_alive:
+        lines.append(b"connection: close\r\n")
+    lines.append(b"\r\n")
+    lines.append(response.body)
+    return b"".join(lines)
+
+
+def _error_bytes(status: int, message: str) -> bytes:
+    body = b'{"message":"' + message.encode() + b'"}'
+    return (
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    ).encode() + body
+
+
+class HttpProtocol(asyncio.Protocol):
+    """One client connection."""
+
+    __slots__ = (
+        "_body",
+        "_body_size",
+        "_closing",
+        "_gateway",
+        "_header_size",
+        "_headers",
+        "_parser",
+        "_pending_reject",
+        "_queue",
+        "_server",
+        "_source_ip",
+        "_task",
+        "_transport",
+        "_url",
+    )
+
+    def __init__(self, gateway: Gateway, server: ServerState) -> None:
+        self._gateway = gateway
+        self._server = server
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._queue: deque[tuple[Request, bool]] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._url = b""
+        self._headers: list[tuple[str, str]] = []
+        self._body: list[bytes] = []
+        self._body_size = 0
+        self._header_size = 0
+        self._source_ip = ""
+        self._pending_reject = b""
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        peer = transport.get_extra_info("peername")
+        self._source_ip = peer[0] if isinstance(peer, tuple) else "127.0.0.1"
+        self._server.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._server.connections.discard(self)
+        self._transport = None
+        self._queue.clear()
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
+            return
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._reject(400, "Bad Request")
+        except httptools.HttpParserError:
+            if not self._closing:
+                self._reject(400, "Bad Request")
+
+    # httptools callbacks
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = []
+        self._body = []
+        self._body_size = 0
+        self._header_size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+        self._header_size += len(url)
+        if self._header_size > MAX_HEADER_BYTES:
+            self._reject(431, "Request Header Fields Too Large")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_size += len(name) + len(value) + 4
+        if self._header_size > MAX_HEADER_BYTES:
+            self._reject(431, "Request Header Fields Too Large")
+            return
+        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        length = self._parser_content_length()
+        if length is not None and length > MAX_BODY_BYTES:
+            self._reject(413, "Request Too Long")
+
+    def on_body(self, body: bytes) -> None:
+        self._body_size += len(body)
+        if self._body_size > MAX_BODY_BYTES:
+            self._reject(413, "Request Too Long")
+            return
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._closing:
+            return
+        request = Request(
+            method=self._parser.get_method().decode("ascii"),
+            target=self._url.decode("latin-1"),
+            headers=self._headers,
+            body=b"".join(self._body),
+            source_ip=self._source_ip,
+            protocol=f"HTTP/{self._parser.get_http_version()}",
+        )
+        self._queue.append((request, self._parser.should_keep_alive()))
+        if len(self._queue) > 32 and self._transport is not None:
+            self._transport.pause_reading()  # a pipelining client must wait for answers
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._serve())
+
+    # internals
+    def _parser_content_length(self) -> int | None:
+        for name, value in self._headers:
+            if len(name) == 14 and name.lower() == "content-length":
+                try:
+                    return int(value)
+                except ValueError:
+                    return None
+        return None
+
+    def _reject(self, status: int, message: str) -> None:
+        """Answer an unparseable or oversized request and close (the stream cannot resync)."""
+        if self._closing:
+            return
+        self._closing = True
+        self._queue.clear()
+        if self._transport is not None and self._task is None:
+            self._transport.write(_error_bytes(status, message))
+            self._transport.close()
+        elif self._transport is not None:
+            # answer after the request in flight
+            self._pending_reject = _error_bytes(status, message)
+
+    async def _serve(self) -> None:
+        try:
+            while self._queue:
+                request, keep_alive = self._queue.popleft()
+                if self._server.shutting_down:
+                    keep_alive = False
+                response = await self._gateway.handle(request)
+                transport = self._transport
+                if transport is None:
+                    return
+                transport.write(encode_response(response, keep_alive))
+                if not keep_alive:
+                    transport.close()
+                    return
+                if len(self._queue) <= 32:
+                    transport.resume_reading()
+            if self._closing and self._transport is not None:
+                if self._pending_reject:
+                    self._transport.write(self._pending_reject)
+                self._transport.close()
+        finally:
+            self._task = None
+
+    @property
+    def idle(self) -> bool:
+        return self._task is None and not self._queue
+
+    def close_if_idle(self) -> None:
+        if self.idle and self._transport is not None:
+            self._transport.close()
+
+
+class ServerState:
+    """Connections of one worker, for graceful shutdown."""
+
+    def __init__(self) -> None:
+        self.connections: set[HttpProtocol] = set()
+        self.shutting_down = False
+
+    async def drain(self, timeout: float) -> None:
+        """Finish requests in flight, close idle keep-alive connections."""
+        self.shutting_down = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.connections and loop.time() < deadline:
+            for conn in list(self.connections):
+                conn.close_if_idle()
+            await asyncio.sleep(0.05)

@@ -1,0 +1,18 @@
+"""What the pipeline's stages may use besides the context: one instance per worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from tollway.dataplane.integrations.base import Integration
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Injected dependencies of the stages (so tests need no patching)."""
+
+    integrations: Mapping[str, Integration]
+    """Integration type name (``HTTP``, ``HTTP_PROXY``, ``MOCK``...) -> transport."""
+    clock: Callable[[], float]
+    """Wall-clock seconds since the epoch."""

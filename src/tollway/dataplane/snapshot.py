@@ -1,0 +1,189 @@
+"""Compile a deployment once into the frozen snapshot the data plane serves.
+
+Everything the hot path needs is prepared here: the route index, compiled mapping
+templates and parameter mappings, selection-pattern regexes, gateway responses, the
+binary media types, and the integration URIs with stage variables substituted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tollway.dataplane.binary import BinaryTypes
+from tollway.dataplane.gateway_responses import GatewayResponses, compile_gateway_responses
+from tollway.dataplane.mapping.params import (
+    RequestParameterMapper,
+    ResponseParameterMapper,
+    compile_request_parameters,
+    compile_response_parameters,
+)
+from tollway.dataplane.mapping.vtl import CompiledTemplate, TemplateError, compile_template
+from tollway.dataplane.routing.index import RouteIndex
+from tollway.errors import DefinitionError
+from tollway.model import Deployment, Integration, IntegrationResponse, Method, RestApi, Stage
+from tollway.model.ids import resource_id
+
+_STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+
+SERVED_TYPES = frozenset({"HTTP", "HTTP_PROXY", "MOCK"})
+"""Integration types this data plane serves; AWS and AWS_PROXY answer a configuration error."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledResponse:
+    """An integration response ready to apply."""
+
+    status: int
+    pattern: re.Pattern[str] | None
+    parameters: ResponseParameterMapper | None
+    templates: dict[str, CompiledTemplate]
+    content_handling: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledMethod:
+    """One method of one resource, compiled."""
+
+    http_method: str
+    resource_path: str
+    resource_id: str
+    method: Method
+    integration: Integration | None
+    kind: str
+    """Integration type (``HTTP_PROXY``...), or ``""`` when the method has none."""
+    config_error: str | None
+    """Why this method cannot be served (answered as a 500 configuration error)."""
+    uri: str = ""
+    """Integration URI with stage variables substituted (path parameters stay)."""
+    request_parameters: RequestParameterMapper | None = None
+    request_templates: dict[str, CompiledTemplate] = field(default_factory=dict)
+    responses: tuple[CompiledResponse, ...] = ()
+    default_response: CompiledResponse | None = None
+
+    @property
+    def proxy(self) -> bool:
+        return self.kind in ("HTTP_PROXY", "AWS_PROXY")
+
+
+@dataclass(frozen=True, slots=True)
+class ServedStage:
+    """A stage of an API as the data plane serves it: immutable, swapped atomically."""
+
+    api: RestApi
+    stage: Stage
+    routes: RouteIndex[CompiledMethod]
+    gateway_responses: GatewayResponses
+    binary: BinaryTypes
+    resource_ids: dict[str, str]
+
+    @property
+    def api_id(self) -> str:
+        return self.api.id
+
+    @property
+    def name(self) -> str:
+        return self.stage.name
+
+
+def compile_stage(stage: Stage, deployment: Deployment) -> ServedStage:
+    """Compile ``deployment`` as served by ``stage``; a bad template raises DefinitionError."""
+    api = deployment.api
+    source = f"api {api.name!r} ({api.id}) stage {stage.name!r}"
+    resources: dict[str, dict[str, CompiledMethod]] = {}
+    resource_ids: dict[str, str] = {}
+    for resource in api.resources:
+        rid = resource_id(api.id, resource.path)
+        resource_ids[resource.path] = rid
+        compiled: dict[str, CompiledMethod] = {}
+        for verb, method in resource.methods.items():
+            where = f"/paths/{_pointer(resource.path)}/{verb.lower()}"
+            try:
+                compiled[verb] = _compile_method(resource.path, rid, verb, method, stage.variables)
+            except TemplateError as exc:
+                raise DefinitionError(source, where, str(exc)) from None
+        resources[resource.path] = compiled
+    return ServedStage(
+        api=api,
+        stage=stage,
+        routes=RouteIndex(resources),
+        gateway_responses=compile_gateway_responses(api),
+        binary=BinaryTypes(api.binary_media_types),
+        resource_ids=resource_ids,
+    )
+
+
+def _compile_method(
+    path: str, rid: str, verb: str, method: Method, variables: Mapping[str, str]
+) -> CompiledMethod:
+    integration = method.integration
+    if integration is None:
+        return CompiledMethod(verb, path, rid, method, None, "", "No integration defined for method")
+    kind = integration.type.upper()
+    error = None
+    if kind not in SERVED_TYPES:
+        error = f"Integration type {kind} is not served yet (uri {integration.uri!r})"
+    uri = substitute_stage_variables(integration.uri or "", variables)
+    if kind in ("HTTP", "HTTP_PROXY") and not uri.startswith(("http://", "https://")):
+        error = f"Invalid endpoint address {uri!r}"
+    responses = tuple(_compile_response(r) for r in integration.responses)
+    default = next((r for r in responses if r.pattern is None), None)
+    return CompiledMethod(
+        http_method=verb,
+        resource_path=path,
+        resource_id=rid,
+        method=method,
+        integration=integration,
+        kind=kind,
+        config_error=error,
+        uri=uri,
+        request_parameters=(
+            compile_request_parameters(integration.request_parameters)
+            if integration.request_parameters
+            else None
+        ),
+        request_templates={
+            ctype.lower(): compile_template(text) for ctype, text in integration.request_templates.items()
+        },
+        responses=tuple(r for r in responses if r.pattern is not None),
+        default_response=default,
+    )
+
+
+def _compile_response(response: IntegrationResponse) -> CompiledResponse:
+    pattern = response.selection_pattern
+    compiled_pattern = None
+    if pattern not in (None, ""):
+        try:
+            compiled_pattern = re.compile(pattern, re.DOTALL)
+        except re.error as exc:
+            raise TemplateError(f"invalid selectionPattern {pattern!r}: {exc}") from None
+    try:
+        status = int(response.status_code)
+    except ValueError:
+        raise TemplateError(f"invalid integration response statusCode {response.status_code!r}") from None
+    return CompiledResponse(
+        status=status,
+        pattern=compiled_pattern,
+        parameters=(
+            compile_response_parameters(response.response_parameters)
+            if response.response_parameters
+            else None
+        ),
+        templates={
+            ctype.lower(): compile_template(text) for ctype, text in response.response_templates.items()
+        },
+        content_handling=response.content_handling,
+    )
+
+
+def substitute_stage_variables(text: str, variables: Mapping[str, str]) -> str:
+    """Replace ``${stageVariables.name}`` (an unknown name becomes empty, as AWS does)."""
+    if "${stageVariables." not in text:
+        return text
+    return _STAGE_VAR.sub(lambda m: variables.get(m.group(1), ""), text)
+
+
+def _pointer(path: str) -> str:
+    return path.replace("~", "~0").replace("/", "~1")

@@ -1,0 +1,137 @@
+"""map_request: build the integration request from the method request.
+
+Proxy integrations pass the whole request through (path and query substituted); non-proxy
+ones send only what the parameter mappings and the request template produce. MOCK renders
+its request template, from which the integration reads ``statusCode``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from tollway.dataplane.binary import convert_request_body
+from tollway.dataplane.context import IntegrationRequest, RequestContext
+from tollway.dataplane.mapping.params import MappedRequestParameters
+from tollway.dataplane.services import Services
+from tollway.dataplane.snapshot import CompiledMethod
+from tollway.dataplane.variables import template_inputs
+from tollway.errors import ApiConfigurationError, UnsupportedMediaType
+
+_NOT_FORWARDED = frozenset(
+    {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer"}
+)
+
+
+async def map_request(ctx: RequestContext, services: Services) -> None:
+    method = ctx.method
+    assert method is not None and ctx.served is not None
+    if method.config_error is not None or method.integration is None:
+        raise ApiConfigurationError(detail=method.config_error)
+    if method.proxy:
+        ctx.integration_request = _proxy_request(ctx, method)
+    else:
+        ctx.integration_request = _mapped_request(ctx, method)
+
+
+def _proxy_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationRequest:
+    mapped = _mapped_parameters(ctx, method)
+    url = _fill_path(method.uri, mapped.path, ctx.path_params)
+    query: list[tuple[str, str]] = [(k, v) for k, values in ctx.query.items() for v in values]
+    for name, values in mapped.querystring.items():
+        query = [(k, v) for k, v in query if k != name] + [(name, v) for v in values]
+    headers = [(k, v) for k, v in ctx.request.headers if k.lower() not in _NOT_FORWARDED]
+    for name, values in mapped.headers.items():
+        headers = [(k, v) for k, v in headers if k.lower() != name.lower()] + [(name, v) for v in values]
+    forwarded = ctx.header_map.get("x-forwarded-for")
+    client = ctx.request.source_ip
+    headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
+    headers.append(("X-Forwarded-For", f"{forwarded}, {client}" if forwarded else client))
+    integration = method.integration
+    assert integration is not None
+    verb = integration.http_method or ctx.request.method
+    if verb.upper() == "ANY":
+        verb = ctx.request.method
+    return IntegrationRequest(
+        method=verb.upper(),
+        url=_with_query(url, query),
+        headers=headers,
+        body=ctx.request.body,
+        timeout_s=integration.timeout_ms / 1000,
+    )
+
+
+def _mapped_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationRequest:
+    integration = method.integration
+    served = ctx.served
+    assert integration is not None and served is not None
+    content_type = _media_type(ctx.header_map.get("content-type")) or "application/json"
+    payload, text = convert_request_body(
+        ctx.request.body, content_type, served.binary, integration.content_handling
+    )
+    template = method.request_templates.get(content_type)
+    if template is not None:
+        payload = template.render(template_inputs(ctx, text)).encode()
+    elif _rejects_unmapped(integration.passthrough_behavior, bool(method.request_templates)):
+        raise UnsupportedMediaType()
+    mapped = _mapped_parameters(ctx, method)
+    headers: list[tuple[str, str]] = [
+        ("User-Agent", f"AmazonAPIGateway_{served.api_id}"),
+        ("Accept", "application/json"),
+    ]
+    if payload:
+        headers.append(("Content-Type", content_type))
+    for name, values in mapped.headers.items():
+        headers = [(k, v) for k, v in headers if k.lower() != name.lower()] + [(name, v) for v in values]
+    verb = (integration.http_method or ctx.request.method).upper()
+    if verb == "ANY":
+        verb = ctx.request.method
+    url = _fill_path(method.uri, mapped.path, ctx.path_params) if method.uri else ""
+    query = [(k, v) for k, values in mapped.querystring.items() for v in values]
+    return IntegrationRequest(
+        method=verb,
+        url=_with_query(url, query),
+        headers=headers,
+        body=payload,
+        timeout_s=integration.timeout_ms / 1000,
+    )
+
+
+def _mapped_parameters(ctx: RequestContext, method: CompiledMethod) -> MappedRequestParameters:
+    if method.request_parameters is None:
+        return MappedRequestParameters({}, {}, {})
+    text = ctx.request.body.decode("utf-8", "replace")
+    return method.request_parameters.apply(template_inputs(ctx, text))
+
+
+def _rejects_unmapped(behavior: str, has_templates: bool) -> bool:
+    """AWS passthrough behaviours for a content type without a template."""
+    behavior = behavior.upper()
+    if behavior == "NEVER":
+        return True
+    if behavior == "WHEN_NO_TEMPLATES":
+        return has_templates
+    return False
+
+
+def _fill_path(uri: str, mapped: dict[str, str], path_params: dict[str, str]) -> str:
+    """Substitute ``{name}`` / ``{name+}`` in the URI: mapped values first, else same-named path params."""
+    if "{" not in uri:
+        return uri
+    out = uri
+    for name, value in {**path_params, **mapped}.items():
+        safe = "/" if name == "proxy" or f"{{{name}+}}" in uri else ""
+        encoded = quote(value, safe=safe)
+        out = out.replace(f"{{{name}+}}", encoded).replace(f"{{{name}}}", encoded)
+    return out
+
+
+def _with_query(url: str, query: list[tuple[str, str]]) -> str:
+    if not query:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
+
+
+def _media_type(value: str | None) -> str:
+    if not value:
+        return ""
+    return value.split(";", 1)[0].strip().lower()

@@ -1,0 +1,108 @@
+"""map_response: turn the integration's answer into the method response.
+
+Proxy integrations return the backend's response as it is (AWS renames a few headers);
+non-proxy ones pick an integration response by ``selectionPattern`` on the backend status,
+then apply its header mappings and response template.
+"""
+
+from __future__ import annotations
+
+from tollway.dataplane.binary import convert_response_body
+from tollway.dataplane.context import IntegrationResult, RequestContext, Response
+from tollway.dataplane.services import Services
+from tollway.dataplane.snapshot import CompiledMethod, CompiledResponse
+from tollway.dataplane.variables import template_inputs
+from tollway.errors import ApiConfigurationError
+
+# HTTP_PROXY: API Gateway renames these backend headers to x-amzn-Remapped-<name>.
+_REMAPPED = frozenset({"server", "date", "content-length", "authorization", "connection", "www-authenticate"})
+_DROPPED = frozenset({"transfer-encoding", "keep-alive", "upgrade", "te", "trailer", "proxy-connection"})
+
+
+async def map_response(ctx: RequestContext, services: Services) -> None:
+    method, result = ctx.method, ctx.integration_result
+    assert method is not None and result is not None
+    if method.proxy:
+        ctx.response = _proxy_response(result)
+    else:
+        ctx.response = _mapped_response(ctx, method, result)
+
+
+def _proxy_response(result: IntegrationResult) -> Response:
+    headers: list[tuple[str, str]] = []
+    for name, value in result.headers:
+        lower = name.lower()
+        if lower in _DROPPED:
+            continue
+        if lower in _REMAPPED:
+            headers.append((f"x-amzn-Remapped-{name}", value))
+        else:
+            headers.append((name, value))
+    return Response(result.status, headers, result.body)
+
+
+def select_response(method: CompiledMethod, selector: str) -> CompiledResponse:
+    """The integration response whose ``selectionPattern`` matches ``selector``, else the default.
+
+    AWS matches the whole string (Java ``matches``). No match and no default is an API
+    configuration error (500 "Internal server error").
+    """
+    for response in method.responses:
+        assert response.pattern is not None
+        if response.pattern.fullmatch(selector):
+            return response
+    if method.default_response is None:
+        raise ApiConfigurationError(detail=f"no integration response matches {selector!r} and no default")
+    return method.default_response
+
+
+def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: IntegrationResult) -> Response:
+    served = ctx.served
+    assert served is not None
+    chosen = select_response(method, str(result.status))
+    backend_text = result.body.decode("utf-8", "replace")
+    headers: list[tuple[str, str]] = []
+    inputs = None
+    if chosen.parameters is not None:
+        inputs = template_inputs(ctx, backend_text)
+        backend = {name.lower(): value for name, value in result.headers}
+        for name, value in chosen.parameters.apply(backend, backend_text, inputs).items():
+            headers.append((name, value))
+    body = result.body
+    backend_type = next((v for k, v in result.headers if k.lower() == "content-type"), None)
+    content_type = "application/json"  # AWS's default for integration responses
+    accept = _first_accept(ctx.header_map.get("accept"))
+    template_type = _pick_template(chosen, accept)
+    if template_type is not None:
+        inputs = inputs or template_inputs(ctx, backend_text)
+        body = chosen.templates[template_type].render(inputs).encode()
+        content_type = backend_type = template_type
+    body = convert_response_body(
+        body,
+        accept=accept,
+        response_content_type=backend_type,
+        binary=served.binary,
+        content_handling=chosen.content_handling,
+        proxy=False,
+    )
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", content_type))
+    return Response(chosen.status, headers, body)
+
+
+def _pick_template(response: CompiledResponse, accept: str | None) -> str | None:
+    """Template for the client's first Accept type, else application/json, else the first one."""
+    if not response.templates:
+        return None
+    if accept and accept in response.templates:
+        return accept
+    if "application/json" in response.templates:
+        return "application/json"
+    return next(iter(response.templates))
+
+
+def _first_accept(value: str | None) -> str | None:
+    """Only the first Accept media type is honoured (AWS known issue)."""
+    if not value:
+        return None
+    return value.split(",", 1)[0].split(";", 1)[0].strip().lower() or None

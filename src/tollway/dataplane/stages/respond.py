@@ -1,0 +1,16 @@
+"""respond: finish the response every request gets (request id headers, HEAD without body)."""
+
+from __future__ import annotations
+
+from tollway.dataplane.context import RequestContext, Response
+from tollway.dataplane.services import Services
+
+
+async def respond(ctx: RequestContext, services: Services) -> None:
+    response = ctx.response
+    if response is None:  # a stage forgot to answer: never leave the client hanging
+        response = ctx.response = Response(500, [], b'{"message": "Internal server error"}')
+    response.headers.append(("x-amzn-RequestId", ctx.request_id))
+    response.headers.append(("x-amz-apigw-id", ctx.extended_request_id))
+    if ctx.request.method == "HEAD":
+        response.body = b""

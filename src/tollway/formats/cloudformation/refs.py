@@ -1,0 +1,122 @@
+"""What ``Ref`` and ``Fn::GetAtt`` of a resource evaluate to when no AWS account is there.
+
+Values are stable fakes derived from the stack and logical id, so every import of the same
+file agrees. Where tollway itself serves the resource the fake is the real thing: ``Ref``
+of a RestApi is the id tollway gives that API, and a Lambda function's ARN names the
+function by its logical id so the function runtime can find it again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tollway.model import ids
+
+if TYPE_CHECKING:
+    from tollway.formats.cloudformation.intrinsics import Resolver
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+
+# SAM resource types read as the CloudFormation resource they become (for a standalone
+# OpenAPI document resolved against the SAM template that includes it).
+SAM_TYPES = {
+    "AWS::Serverless::Function": "AWS::Lambda::Function",
+    "AWS::Serverless::Api": "AWS::ApiGateway::RestApi",
+    "AWS::Serverless::StateMachine": "AWS::StepFunctions::StateMachine",
+    "AWS::Serverless::SimpleTable": "AWS::DynamoDB::Table",
+    "AWS::Serverless::LayerVersion": "AWS::Lambda::LayerVersion",
+}
+
+# AWS::ApiGateway children whose Ref is a short id (AWS returns e.g. "a1b2c3").
+_SHORT_ID_TYPES = frozenset(
+    {
+        "AWS::ApiGateway::Resource",
+        "AWS::ApiGateway::Authorizer",
+        "AWS::ApiGateway::RequestValidator",
+        "AWS::ApiGateway::Deployment",
+        "AWS::ApiGateway::ApiKey",
+        "AWS::ApiGateway::UsagePlan",
+        "AWS::ApiGateway::VpcLink",
+        "AWS::ApiGateway::ClientCertificate",
+    }
+)
+
+
+def api_key(stack_key: str, logical_id: str) -> str:
+    """The ImportedApi key of a template's API resource."""
+    return f"{stack_key}#{logical_id}"
+
+
+def short_id(stack_key: str, logical_id: str) -> str:
+    """The fake physical id of an API Gateway child resource (resource, authorizer, ...)."""
+    return ids.stable_id("cfn", stack_key, logical_id, length=6)
+
+
+def lambda_arn(function: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function}"
+
+
+def fake_arn(resource_type: str, logical_id: str) -> str:
+    """A plausible ARN for a resource tollway does not run (queues, tables, roles, ...)."""
+    parts = resource_type.split("::")
+    service = parts[1].lower() if len(parts) > 1 else "unknown"
+    kind = parts[2].lower() if len(parts) > 2 else "resource"
+    special = {
+        "iam": f"arn:aws:iam::{ACCOUNT_ID}:{kind}/{logical_id}",
+        "sqs": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{logical_id}",
+        "sns": f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{logical_id}",
+        "stepfunctions": f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{logical_id}",
+        "lambda": lambda_arn(logical_id),
+    }
+    return special.get(service, f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{kind}/{logical_id}")
+
+
+def ref_value(r: Resolver, logical_id: str) -> Any:
+    """``Ref`` of a resource (its physical id as CloudFormation would report it)."""
+    kind = r.resource_type(logical_id)
+    if kind == "AWS::ApiGateway::RestApi":
+        return ids.api_id(api_key(r.stack_key, logical_id))
+    if kind in _SHORT_ID_TYPES:
+        return short_id(r.stack_key, logical_id)
+    if kind == "AWS::ApiGateway::Model":
+        return _named(r, logical_id, "Name")
+    if kind == "AWS::ApiGateway::Stage":
+        return _named(r, logical_id, "StageName")
+    if kind == "AWS::Lambda::Alias":
+        return f"{_function_arn(r, logical_id)}:{_named(r, logical_id, 'Name')}"
+    if kind == "AWS::Lambda::Version":
+        return f"{_function_arn(r, logical_id)}:1"
+    if kind == "AWS::SQS::Queue":
+        return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{logical_id}"
+    if kind in ("AWS::SNS::Topic", "AWS::StepFunctions::StateMachine"):
+        return fake_arn(kind, logical_id)
+    return logical_id
+
+
+def attribute_value(r: Resolver, logical_id: str, attribute: str) -> Any:
+    """``Fn::GetAtt`` of a resource attribute."""
+    kind = r.resource_type(logical_id)
+    if kind == "AWS::Lambda::Function" and attribute == "Arn":
+        return lambda_arn(logical_id)
+    if kind == "AWS::ApiGateway::RestApi" and attribute == "RootResourceId":
+        return ids.resource_id(ids.api_id(api_key(r.stack_key, logical_id)), "/")
+    if kind == "AWS::SQS::Queue" and attribute == "QueueName":
+        return logical_id
+    if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
+        return ref_value(r, logical_id)
+    if attribute == "Arn" or attribute.endswith("Arn"):
+        return fake_arn(kind, logical_id)
+    return f"{logical_id}.{attribute}"
+
+
+def _named(r: Resolver, logical_id: str, prop: str) -> str:
+    value = r.resource_property(logical_id, prop)
+    return value if isinstance(value, str) else logical_id
+
+
+def _function_arn(r: Resolver, logical_id: str) -> str:
+    function = r.resource_property(logical_id, "FunctionName")
+    if isinstance(function, str) and function.startswith("arn:"):
+        return function
+    return lambda_arn(function if isinstance(function, str) else logical_id)

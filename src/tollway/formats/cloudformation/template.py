@@ -1,0 +1,199 @@
+"""Importing a CloudFormation or SAM template: the pieces put together in order.
+
+1. refuse templates whose APIs are all HTTP/WebSocket (``kinds``);
+2. parameter values: overrides, then ``Default``; pseudo parameters fixed (``intrinsics``);
+3. SAM templates are expanded to CloudFormation offline (``sam``);
+4. every enabled ``AWS::ApiGateway::RestApi`` becomes an ImportedApi with its stages;
+   API-management resources are kept as data; nested stacks are followed when their
+   child template is a local file; other resources are named once in a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tollway.errors import DefinitionError
+from tollway.formats.cloudformation import kinds, nested, refs, sam
+from tollway.formats.cloudformation.apigateway import (
+    REST_API,
+    build_rest_api,
+    group_children,
+    props_of,
+)
+from tollway.formats.cloudformation.intrinsics import Resolver, pseudo_parameters
+from tollway.formats.cloudformation.stages import read_stages
+from tollway.model import ids
+from tollway.model.api import StageSpec
+from tollway.model.imported import ImportedApi, ImportResult, ManagementResource
+
+_CHILD_KINDS = {
+    f"AWS::ApiGateway::{kind}"
+    for kind in (
+        "Resource",
+        "Method",
+        "Model",
+        "RequestValidator",
+        "GatewayResponse",
+        "Authorizer",
+        "Deployment",
+        "Stage",
+    )
+}
+# Resources that are part of what tollway serves, or that do not change what it serves.
+_SILENT_PREFIXES = ("AWS::IAM::", "AWS::Logs::", "AWS::CloudFormation::", "AWS::CDK::")
+_SILENT_TYPES = {
+    "AWS::Lambda::Function",
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::Version",
+    "AWS::Lambda::Alias",
+    "AWS::Lambda::LayerVersion",
+}
+
+
+def import_template(
+    doc: dict[str, Any],
+    path: str,
+    *,
+    stage_name: str | None = None,
+    parameter_overrides: Mapping[str, str] | None = None,
+) -> ImportResult:
+    """Import every REST API a CloudFormation/SAM template declares.
+
+    APIs that declare no stage get ``stage_name`` as their one stage when it is given,
+    else none (the caller then picks its default stage).
+    """
+    source = str(path)
+    stack_key = str(Path(path).resolve())
+    warnings: list[str] = []
+    has_rest, kind_warnings = kinds.check_api_kinds(doc, source)
+    warnings += kind_warnings
+    parameters, missing = read_parameters(doc, source, parameter_overrides or {})
+    if missing:
+        warnings.append(
+            f"{source}: parameters with no Default and no override are empty: "
+            f"{', '.join(missing)} (set them with parameter overrides)"
+        )
+    parameters.update(pseudo_parameters(Path(stack_key).parent.name))
+    if sam.is_sam(doc):
+        doc = sam.transform(sam.prepare(doc, source, warnings), source, parameters)
+    resolver = _resolver(doc, source, stack_key, parameters)
+    resolver.placeholders = bool(missing)
+    apis = _import_apis(resolver, stage_name)
+    management = _management(resolver)
+    result = ImportResult(source=source, apis=tuple(apis), management=tuple(management))
+    result = nested.follow_nested_stacks(resolver, result, has_rest=has_rest or bool(apis))
+    if not result.apis:
+        warnings.append(f"{source}: declares no REST API")
+    unemulated = _unemulated_warning(resolver)
+    return ImportResult(
+        source=source,
+        apis=result.apis,
+        management=result.management,
+        warnings=tuple(warnings + resolver.warnings + ([unemulated] if unemulated else [])) + result.warnings,
+    )
+
+
+def _resolver(doc: dict[str, Any], source: str, stack_key: str, params: dict[str, Any]) -> Resolver:
+    resources = doc.get("Resources")
+    if not isinstance(resources, dict):
+        raise DefinitionError(source, "/Resources", "a template needs a Resources mapping")
+    mappings = doc.get("Mappings")
+    conditions = doc.get("Conditions")
+    return Resolver(
+        source=source,
+        stack_key=stack_key,
+        parameters=params,
+        resources=resources,
+        mappings=mappings if isinstance(mappings, dict) else {},
+        condition_defs=conditions if isinstance(conditions, dict) else {},
+    )
+
+
+def read_parameters(
+    doc: dict[str, Any], source: str, overrides: Mapping[str, str]
+) -> tuple[dict[str, Any], list[str]]:
+    """Parameter values as ``Ref`` sees them (overrides first, then ``Default``), and the
+    names of parameters that had neither and got an empty value (CloudFormation would
+    ask for one)."""
+    declared = doc.get("Parameters") or {}
+    if not isinstance(declared, dict):
+        raise DefinitionError(source, "/Parameters", "Parameters must be a mapping")
+    unknown = sorted(set(overrides) - set(declared))
+    if unknown:
+        raise DefinitionError(
+            source,
+            "/Parameters",
+            f"parameter override {unknown[0]!r} names no parameter of this template "
+            f"(it declares: {', '.join(sorted(declared)) or 'none'})",
+        )
+    values: dict[str, Any] = {}
+    missing: list[str] = []
+    for name, spec in declared.items():
+        spec = spec if isinstance(spec, dict) else {}
+        if name in overrides:
+            raw: Any = overrides[name]
+        elif "Default" in spec:
+            raw = spec["Default"]
+        else:
+            raw = ""
+            missing.append(name)
+        values[name] = _parameter_value(raw, str(spec.get("Type", "String")))
+    return values, missing
+
+
+def _parameter_value(raw: Any, kind: str) -> Any:
+    if kind == "CommaDelimitedList" or kind.startswith("List<"):
+        if isinstance(raw, list):
+            return [str(item) for item in raw]
+        return [item.strip() for item in str(raw).split(",")]
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw)  # Ref of a Number parameter is a string too
+
+
+def _import_apis(r: Resolver, stage_name: str | None) -> list[ImportedApi]:
+    api_lids = [
+        lid
+        for lid, res in r.resources.items()
+        if isinstance(res, dict) and res.get("Type") == REST_API and r.resource_enabled(lid)
+    ]
+    api_ids = {ids.api_id(refs.api_key(r.stack_key, lid)): lid for lid in api_lids}
+    parts = group_children(r, api_ids, _CHILD_KINDS)
+    apis = []
+    for lid in api_lids:
+        stages = read_stages(parts[lid])
+        if not stages and stage_name:
+            stages = (StageSpec(name=stage_name),)
+        api = build_rest_api(r, lid, parts[lid])
+        apis.append(ImportedApi(key=refs.api_key(r.stack_key, lid), api=api, stages=stages))
+    return apis
+
+
+def _management(r: Resolver) -> list[ManagementResource]:
+    found = []
+    for lid, res in r.resources.items():
+        kind = res.get("Type") if isinstance(res, dict) else None
+        if not isinstance(kind, str) or not kind.startswith("AWS::ApiGateway::"):
+            continue
+        if kind in _CHILD_KINDS or kind == REST_API or not r.resource_enabled(lid):
+            continue
+        found.append(ManagementResource(kind=kind, logical_id=lid, properties=dict(props_of(r, lid).values)))
+    return found
+
+
+def _unemulated_warning(r: Resolver) -> str | None:
+    by_type: dict[str, list[str]] = {}
+    for lid, res in r.resources.items():
+        kind = res.get("Type") if isinstance(res, dict) else None
+        if not isinstance(kind, str) or kind.startswith("AWS::ApiGateway::"):
+            continue
+        if kind in _SILENT_TYPES or kind.startswith(_SILENT_PREFIXES):
+            continue
+        if r.resource_enabled(lid):
+            by_type.setdefault(kind, []).append(lid)
+    if not by_type:
+        return None
+    listed = "; ".join(f"{kind} ({', '.join(lids)})" for kind, lids in sorted(by_type.items()))
+    return f"{r.source}: resources tollway does not emulate were ignored: {listed}"

@@ -1,0 +1,15 @@
+"""OpenAPI 3.0 and Swagger 2.0 import and export for REST APIs (``x-amazon-apigateway-*``)."""
+
+from tollway.formats.openapi.exporter import export_openapi, export_text
+from tollway.formats.openapi.files import http_api_marker, import_openapi_file
+from tollway.formats.openapi.importer import rest_api_from_openapi
+from tollway.formats.openapi.schemas import bundled_schema
+
+__all__ = [
+    "bundled_schema",
+    "export_openapi",
+    "export_text",
+    "http_api_marker",
+    "import_openapi_file",
+    "rest_api_from_openapi",
+]

@@ -1,0 +1,169 @@
+"""The composition root of ``tollway serve``: store, control plane, workers, data plane.
+
+The parent process binds the listening socket; with ``--workers N`` it forks N workers
+that share it (each its own uvloop). Every worker compiles the served stages from the
+store once, then polls the store's change counter once a second and swaps in freshly
+compiled snapshots when something was (re)deployed: the request path never reads the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import uvloop
+
+from tollway.controlplane.service import ControlPlane
+from tollway.dataplane.app import Gateway
+from tollway.dataplane.integrations.http import HttpClient
+from tollway.dataplane.integrations.mock import MockIntegration
+from tollway.dataplane.server import HttpProtocol, ServerState
+from tollway.dataplane.services import Services
+from tollway.dataplane.snapshot import ServedStage, compile_stage
+from tollway.errors import TollwayError
+from tollway.stores import open_store
+
+log = logging.getLogger("tollway")
+
+RELOAD_INTERVAL_S = 1.0
+DRAIN_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    host: str
+    port: int
+    workers: int
+    store_url: str
+    api_ids: frozenset[str] | None
+    """Serve only these APIs (those of the files given); None serves every API in the store."""
+
+
+def compile_served(control: ControlPlane, api_ids: Collection[str] | None) -> list[ServedStage]:
+    """Compile every stage to serve; one broken stage is logged and skipped, never fatal."""
+    served = []
+    for stage, deployment in control.serving_state():
+        if api_ids is not None and stage.api_id not in api_ids:
+            continue
+        try:
+            served.append(compile_stage(stage, deployment))
+        except TollwayError as exc:
+            log.error("not serving stage %s of API %s: %s", stage.name, stage.api_id, exc)
+    return served
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def serve(options: ServeOptions, sock: socket.socket) -> int:
+    """Run the workers on ``sock`` until SIGINT/SIGTERM; returns the exit status."""
+    if options.workers <= 1:
+        uvloop.run(_worker(options, sock))
+        return 0
+    return _supervise(options, sock)
+
+
+def _supervise(options: ServeOptions, sock: socket.socket) -> int:
+    children: dict[int, int] = {}
+
+    def spawn(slot: int) -> None:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            try:
+                uvloop.run(_worker(options, sock))
+            finally:
+                os._exit(0)
+        children[pid] = slot
+
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for slot in range(options.workers):
+        spawn(slot)
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        slot = children.pop(pid, -1)
+        if slot >= 0 and not stopping:
+            log.error("worker %d exited (status %d); starting another", pid, status)
+            time.sleep(0.2)
+            spawn(slot)
+    return 0
+
+
+async def _worker(options: ServeOptions, sock: socket.socket) -> None:
+    loop = asyncio.get_running_loop()
+    control = ControlPlane(open_store(options.store_url))
+    client = HttpClient()
+    mock = MockIntegration()
+    services = Services(integrations={"HTTP": client, "HTTP_PROXY": client, "MOCK": mock}, clock=time.time)
+    gateway = Gateway(services)
+    generation = control.generation()
+    gateway.load(compile_served(control, options.api_ids))
+    state = ServerState()
+    server = await loop.create_server(lambda: HttpProtocol(gateway, state), sock=sock, backlog=2048)
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    async def reload() -> None:
+        nonlocal generation
+        while True:
+            await asyncio.sleep(RELOAD_INTERVAL_S)
+            try:
+                current = await asyncio.to_thread(control.generation)
+                if current != generation:
+                    served = await asyncio.to_thread(compile_served, control, options.api_ids)
+                    gateway.load(served)
+                    generation = current
+                    log.info("reloaded: serving %d stage(s)", len(served))
+            except TollwayError as exc:
+                log.error("reload failed, still serving the previous snapshot: %s", exc)
+
+    reloader = loop.create_task(reload())
+    await stop.wait()
+    server.close()
+    await state.drain(DRAIN_TIMEOUT_S)
+    reloader.cancel()
+    await client.close()
+
+
+def print_urls(stages: Sequence[ServedStage], host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    for served in stages:
+        print(
+            f"  {served.api.name} ({served.api_id}) stage {served.name}: "
+            f"http://{shown}:{port}/{served.name}/  "
+            f"http://{served.api_id}.execute-api.localhost:{port}/{served.name}/",
+            flush=True,
+        )
+    sys.stdout.flush()

@@ -1,0 +1,137 @@
+"""The embedded store: one SQLite file shared by every tollway process on a machine.
+
+WAL mode lets readers run while one process writes; ``busy_timeout`` makes a writer wait
+for another instead of failing; each logical operation is one ``BEGIN IMMEDIATE``
+transaction, so a crash mid-write leaves the previous state.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tollway.errors import StoreError
+from tollway.model.api import Deployment, Stage
+from tollway.model.imported import ManagementResource
+from tollway.stores.base import ApiRecord
+from tollway.stores.sqlite_schema import migrate
+from tollway.stores.sqlite_session import Session
+
+MEMORY = ":memory:"
+
+
+class SqliteStore:
+    """A ``Store`` on one SQLite database file (or ``:memory:`` for tests).
+
+    One connection per object, guarded by a lock so threads can share the object.
+    """
+
+    def __init__(self, path: str, *, busy_timeout_ms: int = 10_000) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._conn = _connect(path, busy_timeout_ms)
+        try:
+            migrate(self._conn)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StoreError(f"cannot prepare store {path}: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._lock, _translated(self.path):
+            self._conn.execute("BEGIN IMMEDIATE")
+            session = Session(self._conn, writable=True)
+            try:
+                yield session
+                session.finish()
+                self._conn.execute("COMMIT")
+            except BaseException:
+                _end(self._conn, "ROLLBACK")
+                raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        with self._lock, _translated(self.path):
+            # A deferred transaction: its first read fixes the snapshot in WAL mode.
+            self._conn.execute("BEGIN")
+            try:
+                yield Session(self._conn, writable=False)
+            finally:
+                _end(self._conn, "COMMIT")
+
+    def generation(self) -> int:
+        with self.snapshot() as s:
+            return s.generation()
+
+    def get_api(self, api_id: str) -> ApiRecord | None:
+        with self.snapshot() as s:
+            return s.get_api(api_id)
+
+    def list_apis(self) -> list[ApiRecord]:
+        with self.snapshot() as s:
+            return s.list_apis()
+
+    def get_deployment(self, deployment_id: str) -> Deployment | None:
+        with self.snapshot() as s:
+            return s.get_deployment(deployment_id)
+
+    def list_deployments(self, api_id: str) -> list[Deployment]:
+        with self.snapshot() as s:
+            return s.list_deployments(api_id)
+
+    def get_stage(self, api_id: str, name: str) -> Stage | None:
+        with self.snapshot() as s:
+            return s.get_stage(api_id, name)
+
+    def list_stages(self, api_id: str | None = None) -> list[Stage]:
+        with self.snapshot() as s:
+            return s.list_stages(api_id)
+
+    def list_management(self, scope: str | None = None) -> list[tuple[str, ManagementResource]]:
+        with self.snapshot() as s:
+            return s.list_management(scope)
+
+    def serving_state(self) -> list[tuple[Stage, Deployment]]:
+        with self.snapshot() as s:
+            return s.serving_state()
+
+
+def _connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    if path != MEMORY:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the directory of store {path}: {exc}") from exc
+    try:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        if path != MEMORY:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open store {path}: {exc}") from exc
+    return conn
+
+
+def _end(conn: sqlite3.Connection, statement: str) -> None:
+    # SQLite may already have ended the transaction itself (e.g. after SQLITE_FULL).
+    if conn.in_transaction:
+        conn.execute(statement)
+
+
+@contextmanager
+def _translated(path: str) -> Iterator[None]:
+    """Report SQLite failures (locked for too long, disk full, constraint) as StoreError."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(f"store {path}: {exc}") from exc

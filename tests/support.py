@@ -1,0 +1,184 @@
+"""Test support: free ports, a real upstream HTTP server, and the real `tollway serve` CLI.
+
+The fixtures are re-exported by conftest.py; helpers are imported with ``from support import ...``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _EchoHandler(BaseHTTPRequestHandler):
+    """Upstream used by the tests. Answers a JSON description of the request it got.
+
+    Special paths: ``/status/NNN`` answers that status; ``/slow/MS`` sleeps first;
+    ``/binary`` answers four raw bytes as image/png; ``/text`` answers plain text.
+    """
+
+    protocol_version = "HTTP/1.1"
+    server_version = "EchoUpstream/1.0"
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        parts = [p for p in url.path.split("/") if p]
+        status = 200
+        if parts[:1] == ["slow"] and len(parts) > 1:
+            time.sleep(int(parts[1]) / 1000)
+        if parts[:1] == ["status"] and len(parts) > 1:
+            status = int(parts[1])
+        if parts[:1] == ["binary"]:
+            self._send(status, b"\x89PNG", "image/png")
+            return
+        if parts[:1] == ["text"]:
+            self._send(status, b"plain words", "text/plain")
+            return
+        echo = {
+            "method": self.command,
+            "path": url.path,
+            "query": parse_qs(url.query, keep_blank_values=True),
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "body": body.decode("utf-8", "replace"),
+            "body_b64": base64.b64encode(body).decode(),
+        }
+        self._send(status, json.dumps(echo).encode(), "application/json", {"X-Upstream": "yes"})
+
+    def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _handle
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Upstream:
+    url: str
+    port: int
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[Upstream]:
+    """A real HTTP server on loopback that echoes what it receives."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    yield Upstream(f"http://127.0.0.1:{port}", int(port))
+    server.shutdown()
+
+
+@dataclass
+class Running:
+    """A `tollway serve` subprocess."""
+
+    process: subprocess.Popen[str]
+    port: int
+    store: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> tuple[int, str, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            out, err = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, err = self.process.communicate()
+        return self.process.returncode, out, err
+
+
+def tollway_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tollway.cli.main", *args]
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI to completion."""
+    return subprocess.run(
+        tollway_cmd(*args), capture_output=True, text=True, timeout=timeout, cwd=cwd, env=_env()
+    )
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("TOLLWAY_STORE", None)
+    return env
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    """Start `tollway serve FILES... ARGS` on a free port; wait until it accepts connections."""
+    started: list[Running] = []
+
+    def start(*args: str, store: str | None = None, wait: bool = True) -> Running:
+        port = free_port()
+        store = store or f"sqlite:///{tmp_path}/store-{len(started)}.db"
+        cmd = tollway_cmd("--store", store, "serve", *args, "--port", str(port))
+        process = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=_env()
+        )
+        running = Running(process, port, store)
+        started.append(running)
+        if wait:
+            _wait_listening(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+def _wait_listening(running: Running, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if running.process.poll() is not None:
+            out, err = running.process.communicate()
+            raise AssertionError(f"tollway serve exited {running.process.returncode}:\n{out}\n{err}")
+        try:
+            with socket.create_connection(("127.0.0.1", running.port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("tollway serve did not start listening in time")
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
