@@ -8,13 +8,11 @@ Addressing, as API Gateway (and its local emulators) do it:
 
 from __future__ import annotations
 
-import base64
-import os
-import uuid
 from collections.abc import Iterable
 
 from tollway.dataplane import pipeline
 from tollway.dataplane.context import Request, RequestContext, Response
+from tollway.dataplane.request_ids import extended_request_id, request_id
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage
 
@@ -69,8 +67,8 @@ class Gateway:
         served, path = self.resolve(request.target, host)
         ctx = RequestContext(
             request=request,
-            request_id=str(uuid.uuid4()),
-            extended_request_id=base64.b64encode(os.urandom(12)).decode()[:15] + "=",
+            request_id=request_id(),
+            extended_request_id=extended_request_id(),
             time_epoch_ms=int(self.services.clock() * 1000),
             served=served,
             path=path,
