@@ -58,14 +58,19 @@ class RenderResult:
 class CompiledTemplate:
     """A parsed mapping template. Immutable after compilation; safe to share."""
 
-    __slots__ = ("_template", "source")
+    __slots__ = ("_template", "constant", "source")
 
     def __init__(self, source: str, template: airspeed.Template) -> None:
         self.source = source
         self._template = template
+        self.constant: str | None = None if ("$" in source or "#" in source) else source
+        """The output when the template has no references or directives (common for
+        MOCK templates): callers can skip building inputs altogether."""
 
     def render(self, inputs: TemplateInputs) -> str:
         """Evaluate against ``inputs``; raise ``ApiConfigurationError`` (500) on failure."""
+        if self.constant is not None:
+            return self.constant
         return self._merge(_namespace(inputs))
 
     def render_full(self, inputs: TemplateInputs) -> RenderResult:

@@ -70,7 +70,10 @@ def _mapped_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationR
     )
     template = method.request_templates.get(content_type)
     if template is not None:
-        payload = template.render(template_inputs(ctx, text)).encode()
+        rendered = template.constant
+        if rendered is None:
+            rendered = template.render(template_inputs(ctx, text))
+        payload = rendered.encode()
     elif _rejects_unmapped(integration.passthrough_behavior, bool(method.request_templates)):
         raise UnsupportedMediaType()
     mapped = _mapped_parameters(ctx, method)

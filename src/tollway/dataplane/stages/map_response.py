@@ -74,8 +74,11 @@ def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: Integr
     accept = _first_accept(ctx.header_map.get("accept"))
     template_type = _pick_template(chosen, accept)
     if template_type is not None:
-        inputs = inputs or template_inputs(ctx, backend_text)
-        body = chosen.templates[template_type].render(inputs).encode()
+        template = chosen.templates[template_type]
+        rendered = template.constant
+        if rendered is None:
+            rendered = template.render(inputs or template_inputs(ctx, backend_text))
+        body = rendered.encode()
         content_type = backend_type = template_type
     body = convert_response_body(
         body,
