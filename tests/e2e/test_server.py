@@ -198,3 +198,22 @@ def test_serving_the_same_file_twice_keeps_api_ids(serve: Any, tmp_path: Path) -
     assert len(listed.stdout.strip().splitlines()) == 1
     assert httpx.get(f"{second.url}/prod/pets").status_code == 200
     assert json.loads(httpx.get(f"{second.url}/prod/pets/1").text)["id"] == 1
+
+
+def test_parameter_overrides_reach_the_template(serve: Any) -> None:
+    """SAM/CloudFormation Parameters take --parameter-overrides values, as `sam deploy` does."""
+    server = serve(str(EXAMPLES / "hello" / "template.yaml"), "--parameter-overrides", "Greeting=hi")
+    assert httpx.get(f"{server.url}/Prod/hello").json()["message"] == "hi world"
+
+
+def test_unknown_parameter_override_is_refused(tmp_path: Path) -> None:
+    result = run_cli(
+        "--store",
+        f"sqlite:///{tmp_path}/p.db",
+        "import",
+        str(EXAMPLES / "hello" / "template.yaml"),
+        "--parameter-overrides",
+        "Nope=1",
+    )
+    assert result.returncode == 1
+    assert "template.yaml" in result.stderr and "Nope" in result.stderr
