@@ -51,7 +51,7 @@ class Gateway:
                 stages = self._by_api.get(name[: -len(_HOST_SUFFIX)].lower(), {})
                 return stages.get(parts[1] if len(parts) > 1 else ""), _rest(parts)
         if len(parts) > 1 and parts[1] == "restapis":
-            segments = path.split("/", 6)  # "", restapis, id, stage, _user_request_, rest
+            segments = path.split("/", 5)  # "", restapis, id, stage, _user_request_, rest
             if len(segments) >= 5 and segments[4] == _USER_REQUEST:
                 served = self._by_api.get(segments[2], {}).get(segments[3])
                 return served, "/" + (segments[5] if len(segments) > 5 else "")
