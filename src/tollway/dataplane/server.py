@@ -21,12 +21,18 @@ from tollway.dataplane.context import Request, Response
 
 log = logging.getLogger("tollway.server")
 
+LINGER_S = 2.0
+"""How long a rejected connection is read (and dropped) before it is closed."""
+
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 _SKIP_ON_WRITE = frozenset({b"content-length", b"connection", b"transfer-encoding"})
 
 
-def encode_response(response: Response, keep_alive: bool) -> bytes:
-    """Serialise a response; the server owns Content-Length and Connection."""
+def encode_response(response: Response, keep_alive: bool, http10: bool = False) -> bytes:
+    """Serialise a response; the server owns Content-Length and Connection.
+
+    An HTTP/1.0 client that asked for keep-alive is told the connection persists (RFC 7230 6.3).
+    """
     status = response.status
     lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n".encode()]
     for name, value in response.headers:
@@ -37,6 +43,8 @@ def encode_response(response: Response, keep_alive: bool) -> bytes:
     lines.append(b"content-length: %d\r\n" % len(response.body))
     if not keep_alive:
         lines.append(b"connection: close\r\n")
+    elif http10:
+        lines.append(b"connection: keep-alive\r\n")
     lines.append(b"\r\n")
     lines.append(response.body)
     return b"".join(lines)
@@ -170,17 +178,33 @@ class HttpProtocol(asyncio.Protocol):
         return None
 
     def _reject(self, status: int, message: str) -> None:
-        """Answer an unparseable or oversized request and close (the stream cannot resync)."""
+        """Answer an unparseable or oversized request and close (the stream cannot resync).
+
+        Requests parsed before it on this connection are still answered first.
+        """
         if self._closing:
             return
         self._closing = True
-        self._queue.clear()
-        if self._transport is not None and self._task is None:
+        if self._transport is None:
+            return
+        if self._task is None:
             self._transport.write(_error_bytes(status, message))
-            self._transport.close()
-        elif self._transport is not None:
-            # answer after the request in flight
+            self._linger_close()
+        else:
             self._pending_reject = _error_bytes(status, message)
+
+    def _linger_close(self) -> None:
+        """Close after the client has had time to read our answer.
+
+        Closing with unread request bytes makes the kernel reset the connection, and the
+        client would never see the 413; so input is read and dropped (``data_received``
+        ignores it once closing) until the client closes or ``LINGER_S`` passes.
+        """
+        transport = self._transport
+        if transport is None:
+            return
+        transport.resume_reading()
+        asyncio.get_running_loop().call_later(LINGER_S, transport.close)
 
     async def _serve(self) -> None:
         try:
@@ -192,7 +216,7 @@ class HttpProtocol(asyncio.Protocol):
                 transport = self._transport
                 if transport is None:
                     return
-                transport.write(encode_response(response, keep_alive))
+                transport.write(encode_response(response, keep_alive, request.protocol == "HTTP/1.0"))
                 if not keep_alive:
                     transport.close()
                     return
@@ -201,7 +225,7 @@ class HttpProtocol(asyncio.Protocol):
             if self._closing and self._transport is not None:
                 if self._pending_reject:
                     self._transport.write(self._pending_reject)
-                self._transport.close()
+                self._linger_close()
         finally:
             self._task = None
 
