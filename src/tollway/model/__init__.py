@@ -16,11 +16,15 @@ from tollway.model.api import (
     Stage,
     StageSpec,
 )
+from tollway.model.functions import FunctionAlias, FunctionConfig, FunctionDef
 from tollway.model.imported import ImportedApi, ImportResult, ManagementResource
 
 __all__ = [
     "Authorizer",
     "Deployment",
+    "FunctionAlias",
+    "FunctionConfig",
+    "FunctionDef",
     "GatewayResponse",
     "ImportResult",
     "ImportedApi",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tollway.model.api import RestApi, StageSpec
+from tollway.model.functions import FunctionDef
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,4 +42,6 @@ class ImportResult:
     source: str
     apis: tuple[ImportedApi, ...] = ()
     management: tuple[ManagementResource, ...] = ()
+    functions: tuple[FunctionDef, ...] = ()
+    """Lambda functions the file declares (served by the function runtime)."""
     warnings: tuple[str, ...] = ()

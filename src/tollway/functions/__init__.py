@@ -1,0 +1,1 @@
+"""The Lambda-compatible function runtime: definitions are in ``tollway.model.functions``."""
