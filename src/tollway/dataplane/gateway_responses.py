@@ -111,7 +111,7 @@ _TEMPLATE_VAR = re.compile(
     rf"|method\.request\.(?:path|querystring|header)\.{_PARAM})"
 )
 _PARAM_SOURCES = {"path": "path", "querystring": "querystring", "header": "header"}
-_HEADER_KEY = re.compile(r"gatewayresponse\.header\.([!#$%&'*+.^_`|~0-9A-Za-z-]+)")
+_PARAM_KEY = re.compile(r"gatewayresponse\.(header|path|querystring)\.([!#$%&'*+.^_`|~0-9A-Za-z-]+)")
 _STATUS = re.compile(r"[1-5]\d\d")
 
 
@@ -282,9 +282,8 @@ def _compile_custom(gr: GatewayResponse, source: str) -> _Plan:
                 source, location, f"statusCode {gr.status_code!r} is not an HTTP status 1XX-5XX"
             )
         status = int(gr.status_code)
-    headers = tuple(
-        _compile_param(key, expr, source, location) for key, expr in gr.response_parameters.items()
-    )
+    compiled = (_compile_param(key, expr, source, location) for key, expr in gr.response_parameters.items())
+    headers = tuple(param for param in compiled if param is not None)
     templates: list[tuple[str, Template]] = []
     for media_type, text in gr.response_templates.items():
         if "/" not in media_type or not isinstance(text, str):
@@ -296,13 +295,15 @@ def _compile_custom(gr: GatewayResponse, source: str) -> _Plan:
     return _Plan(status, headers, tuple(templates))
 
 
-def _compile_param(key: str, expr: object, source: str, location: str) -> tuple[str, Ref]:
-    match = _HEADER_KEY.fullmatch(key)
+def _compile_param(key: str, expr: object, source: str, location: str) -> tuple[str, Ref] | None:
+    """A header mapping; ``gatewayresponse.path|querystring.NAME`` (which AWS accepts and SAM
+    generates, but which a response has no place for) is validated and then dropped."""
+    match = _PARAM_KEY.fullmatch(key)
     if match is None:
         raise DefinitionError(
             source,
             f"{location}/responseParameters",
-            f"{key!r} is not of the form gatewayresponse.header.NAME",
+            f"{key!r} is not of the form gatewayresponse.header|path|querystring.NAME",
         )
     ref = parse_ref(expr.strip()) if isinstance(expr, str) else None
     if ref is None:
@@ -312,7 +313,7 @@ def _compile_param(key: str, expr: object, source: str, location: str) -> tuple[
             f"{expr!r} is not a mapping expression ('literal', method.request.header|querystring|path.NAME, "
             "stageVariables.NAME or context.NAME)",
         )
-    return match[1], ref
+    return (match[2], ref) if match[1] == "header" else None
 
 
 def _response_type(error: GatewayError) -> str:

@@ -330,7 +330,7 @@ def test_content_type_header_can_be_mapped() -> None:
         (
             GatewayResponse("THROTTLED", response_parameters={"method.response.header.x": "'a'"}),
             "gatewayResponses/THROTTLED/responseParameters",
-            "gatewayresponse.header.NAME",
+            "gatewayresponse.header|path|querystring.NAME",
         ),
         (
             GatewayResponse(
@@ -354,3 +354,25 @@ def test_bad_gateway_response_is_a_definition_error(
     assert caught.value.source == "api Pets"
     assert caught.value.location == location
     assert problem in caught.value.problem
+
+
+def test_path_and_querystring_response_parameters_are_accepted_and_add_no_header() -> None:
+    """AWS accepts gatewayresponse.path.X and .querystring.X (SAM makes them); only headers reach clients."""
+    rendered = render(
+        errors.MissingAuthenticationToken(),
+        GatewayResponse(
+            "MISSING_AUTHENTICATION_TOKEN",
+            response_parameters={
+                "gatewayresponse.header.X-Kind": "'missing'",
+                "gatewayresponse.path.p": "'v'",
+                "gatewayresponse.querystring.q": "'v'",
+            },
+        ),
+    )
+    names = [name.lower() for name, _ in rendered.headers]
+    assert "x-kind" in names and "p" not in names and "q" not in names
+
+
+def test_other_response_parameter_prefixes_are_refused() -> None:
+    with pytest.raises(DefinitionError, match=r"gatewayresponse\.header"):
+        compiled(GatewayResponse("DEFAULT_4XX", response_parameters={"method.response.header.X": "'v'"}))
