@@ -408,3 +408,10 @@ def test_compiled_template_is_reusable_across_requests() -> None:
     template = compile_template("$input.path('$.v')")
     assert template.render(TemplateInputs(body='{"v": 1}')) == "1"
     assert template.render(TemplateInputs(body='{"v": 2}')) == "2"
+
+
+def test_cloudformation_placeholder_left_in_a_template_prints_literally_velocity_quirk() -> None:
+    """AWS::Include leaves ``${AWS::Region}`` in templates; Velocity prints non-references as text."""
+    assert render(
+        '{"arn": "arn:aws:states:${AWS::Region}:x", "stage": "$context.stage"}', context={"stage": "p"}
+    ) == ('{"arn": "arn:aws:states:${AWS::Region}:x", "stage": "p"}')

@@ -10,6 +10,7 @@ may fill) and ``$stageVariables``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -32,6 +33,11 @@ __all__ = [
 ]
 
 MAX_TEMPLATE_BYTES: Final = 300 * 1024  # AWS quota: mapping template size
+
+# ``${AWS::Region}`` left in a template (AWS::Include does not substitute it) is not a
+# Velocity reference; Velocity prints such text as it is, airspeed refuses to parse it.
+_NOT_A_REFERENCE = re.compile(r"\$(\{[^}]*::[^}]*\})")
+_DOLLAR = "tollwayLiteralDollar"
 
 
 class TemplateError(TollwayError):
@@ -104,6 +110,7 @@ def _namespace(inputs: TemplateInputs) -> dict[str, Any]:
         "util": UTIL,
         "context": context,
         "stageVariables": JavaMap(inputs.stage_variables),
+        _DOLLAR: "$",
     }
 
 
@@ -111,7 +118,8 @@ def compile_template(source: str) -> CompiledTemplate:
     """Parse ``source`` once; raise ``TemplateError`` if it is not a valid template."""
     if len(source) * 4 > MAX_TEMPLATE_BYTES and len(source.encode()) > MAX_TEMPLATE_BYTES:
         raise TemplateError(f"mapping template is larger than {MAX_TEMPLATE_BYTES} bytes")
-    template = airspeed.Template(source, filename="<mapping template>")
+    text = _NOT_A_REFERENCE.sub(lambda m: "${" + _DOLLAR + "}" + m.group(1), source)
+    template = airspeed.Template(text, filename="<mapping template>")
     try:
         template.ensure_compiled()
     except airspeed.TemplateSyntaxError as exc:
