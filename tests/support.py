@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -36,7 +36,9 @@ class _EchoHandler(BaseHTTPRequestHandler):
     """Upstream used by the tests. Answers a JSON description of the request it got.
 
     Special paths: ``/status/NNN`` answers that status; ``/slow/MS`` sleeps first;
-    ``/binary`` answers four raw bytes as image/png; ``/text`` answers plain text.
+    ``/binary`` answers four raw bytes as image/png; ``/text`` answers plain text;
+    ``/reflect`` answers the request body as it came, with the request's Content-Type;
+    ``/say/TEXT`` answers TEXT (percent-decoded) as text/plain.
     """
 
     protocol_version = "HTTP/1.1"
@@ -57,6 +59,12 @@ class _EchoHandler(BaseHTTPRequestHandler):
             return
         if parts[:1] == ["text"]:
             self._send(status, b"plain words", "text/plain")
+            return
+        if parts[:1] == ["reflect"]:
+            self._send(status, body, self.headers.get("Content-Type") or "application/octet-stream")
+            return
+        if parts[:1] == ["say"]:
+            self._send(status, unquote("/".join(parts[1:])).encode(), "text/plain")
             return
         echo = {
             "method": self.command,
