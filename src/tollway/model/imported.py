@@ -42,6 +42,6 @@ class ImportResult:
     source: str
     apis: tuple[ImportedApi, ...] = ()
     management: tuple[ManagementResource, ...] = ()
+    warnings: tuple[str, ...] = ()
     functions: tuple[FunctionDef, ...] = ()
     """Lambda functions the file declares (served by the function runtime)."""
-    warnings: tuple[str, ...] = ()
