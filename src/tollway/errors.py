@@ -200,6 +200,24 @@ class BadRequest(GatewayError):
     default_message = "Bad Request"
 
 
+class LambdaResponseError(GatewayError):
+    """A Lambda proxy integration got a function error or a malformed response: AWS answers
+    502 (execution log: "Malformed Lambda proxy response")."""
+
+    response_type = "DEFAULT_5XX"
+    status_code = 502
+    default_message = "Internal server error"
+
+
+class FunctionThrottled(GatewayError):
+    """Lambda refused the invocation (concurrency exhausted, TooManyRequestsException):
+    API Gateway answers 500 "Internal server error", not 429."""
+
+    response_type = "DEFAULT_5XX"
+    status_code = 500
+    default_message = "Internal server error"
+
+
 class DefinitionError(TollwayError):
     """A definition file (or a value in it) that tollway cannot accept.
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from tollway.dataplane import pipeline
 from tollway.dataplane.context import Request, RequestContext, Response
+from tollway.dataplane.invoke_api import PREFIX as INVOKE_PREFIX
+from tollway.dataplane.invoke_api import InvokeApi
 from tollway.dataplane.request_ids import extended_request_id, request_id
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage
@@ -23,8 +25,10 @@ _USER_REQUEST = "_user_request_"
 class Gateway:
     """Serves the current set of API stages; ``load`` swaps it atomically."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, invoke_api: InvokeApi | None = None) -> None:
         self.services = services
+        self.invoke_api = invoke_api
+        """Lambda's Invoke API (``/2015-03-31/functions/...``), when functions are served."""
         self._by_api: dict[str, dict[str, ServedStage]] = {}
         self._by_stage: dict[str, ServedStage | None] = {}
 
@@ -59,6 +63,8 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         """Answer one request (never raises)."""
+        if self.invoke_api is not None and request.target.startswith(INVOKE_PREFIX):
+            return await self.invoke_api.handle(request)
         host = ""
         for name, value in request.headers:
             if len(name) == 4 and name.lower() == "host":

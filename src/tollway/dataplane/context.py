@@ -83,6 +83,8 @@ class RequestContext:
     """``$context.resourcePath`` (``route``)."""
     path_params: dict[str, str] = field(default_factory=dict)
     """Path parameters, decoded (``route``)."""
+    raw_path_params: dict[str, str] = field(default_factory=dict)
+    """Path parameters as sent, percent-encoded (``route``; Lambda proxy events carry these)."""
     identity: dict[str, Any] = field(default_factory=dict)
     """Extra ``$context.identity`` fields set by later stages (``apiKey``, ``apiKeyId``)."""
     authorizer: dict[str, Any] = field(default_factory=dict)

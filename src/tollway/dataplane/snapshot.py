@@ -22,13 +22,14 @@ from tollway.dataplane.mapping.params import (
 from tollway.dataplane.mapping.vtl import CompiledTemplate, TemplateError, compile_template
 from tollway.dataplane.routing.index import RouteIndex
 from tollway.errors import DefinitionError
+from tollway.functions.arn import function_from_uri
 from tollway.model import Deployment, Integration, IntegrationResponse, Method, RestApi, Stage
 from tollway.model.ids import resource_id
 
 _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
-SERVED_TYPES = frozenset({"HTTP", "HTTP_PROXY", "MOCK"})
-"""Integration types this data plane serves; AWS and AWS_PROXY answer a configuration error."""
+SERVED_TYPES = frozenset({"HTTP", "HTTP_PROXY", "MOCK", "AWS", "AWS_PROXY"})
+"""Integration types this data plane serves (AWS and AWS_PROXY: Lambda functions only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,8 @@ class CompiledMethod:
     config_error: str | None
     """Why this method cannot be served (answered as a 500 configuration error)."""
     uri: str = ""
-    """Integration URI with stage variables substituted (path parameters stay)."""
+    """Integration URI with stage variables substituted (path parameters stay); for Lambda
+    integrations the function to invoke, ``NAME`` or ``NAME:QUALIFIER``."""
     request_parameters: RequestParameterMapper | None = None
     request_templates: dict[str, CompiledTemplate] = field(default_factory=dict)
     responses: tuple[CompiledResponse, ...] = ()
@@ -127,6 +129,14 @@ def _compile_method(
     uri = substitute_stage_variables(integration.uri or "", variables)
     if kind in ("HTTP", "HTTP_PROXY") and not uri.startswith(("http://", "https://")):
         error = f"Invalid endpoint address {uri!r}"
+    if kind in ("AWS", "AWS_PROXY") and error is None:
+        function = function_from_uri(uri)
+        if function is None:
+            error = f"AWS service integrations are not served yet (uri {uri!r})"
+        elif kind == "AWS_PROXY" and (integration.http_method or "POST").upper() != "POST":
+            error = "Lambda proxy integrations must use httpMethod POST"  # AWS answers 500
+        else:
+            uri = str(function)
     responses = tuple(_compile_response(r) for r in integration.responses)
     default = next((r for r in responses if r.pattern is None), None)
     return CompiledMethod(

@@ -34,6 +34,9 @@ class RouteMatch(Generic[T]):
     target: T
     resource_path: str
     path_params: dict[str, str]
+    """Decoded values."""
+    raw_path_params: dict[str, str]
+    """Values as the client sent them (percent-encoded), as Lambda proxy events carry them."""
 
 
 class RouteIndex(Generic[T]):
@@ -71,7 +74,8 @@ class RouteIndex(Generic[T]):
             return None
         node, target = found
         assert node.path is not None
-        return RouteMatch(target, node.path, params)
+        decoded = {name: unquote(value) for name, value in params.items()} if params else params
+        return RouteMatch(target, node.path, decoded, params)
 
     def _walk(
         self, node: _Node[T], parts: list[str], i: int, method: str, params: dict[str, str]
@@ -86,7 +90,7 @@ class RouteIndex(Generic[T]):
             if found is not None:
                 return found
         if node.param is not None:
-            params[node.param_name] = unquote(part)
+            params[node.param_name] = part
             found = self._walk(node.param, parts, i + 1, method, params)
             if found is not None:
                 return found
@@ -94,7 +98,7 @@ class RouteIndex(Generic[T]):
         if node.greedy is not None:
             target = _pick(node.greedy, method)
             if target is not None:
-                params[node.greedy_name] = unquote("/".join(parts[i:]))
+                params[node.greedy_name] = "/".join(parts[i:])
                 return node.greedy, target
         return None
 

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 
 from tollway.dataplane.binary import convert_request_body
 from tollway.dataplane.context import IntegrationRequest, RequestContext
+from tollway.dataplane.lambda_proxy import proxy_event
 from tollway.dataplane.mapping.params import MappedRequestParameters
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompiledMethod
@@ -27,7 +28,9 @@ async def map_request(ctx: RequestContext, services: Services) -> None:
     assert method is not None and ctx.served is not None
     if method.config_error is not None or method.integration is None:
         raise ApiConfigurationError(detail=method.config_error)
-    if method.proxy:
+    if method.kind == "AWS_PROXY":
+        ctx.integration_request = proxy_event(ctx, method)
+    elif method.proxy:
         ctx.integration_request = _proxy_request(ctx, method)
     else:
         ctx.integration_request = _mapped_request(ctx, method)

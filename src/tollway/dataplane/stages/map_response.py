@@ -7,8 +7,12 @@ then apply its header mappings and response template.
 
 from __future__ import annotations
 
+import orjson
+
 from tollway.dataplane.binary import convert_response_body
 from tollway.dataplane.context import IntegrationResult, RequestContext, Response
+from tollway.dataplane.integrations.lambda_ import FUNCTION_ERROR_HEADER
+from tollway.dataplane.lambda_proxy import proxy_response
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompiledMethod, CompiledResponse
 from tollway.dataplane.variables import template_inputs
@@ -22,7 +26,9 @@ _DROPPED = frozenset({"transfer-encoding", "keep-alive", "upgrade", "te", "trail
 async def map_response(ctx: RequestContext, services: Services) -> None:
     method, result = ctx.method, ctx.integration_result
     assert method is not None and result is not None
-    if method.proxy:
+    if method.kind == "AWS_PROXY":
+        ctx.response = proxy_response(ctx, result)
+    elif method.proxy:
         ctx.response = _proxy_response(result)
     else:
         ctx.response = _mapped_response(ctx, method, result)
@@ -41,16 +47,18 @@ def _proxy_response(result: IntegrationResult) -> Response:
     return Response(result.status, headers, result.body)
 
 
-def select_response(method: CompiledMethod, selector: str) -> CompiledResponse:
+def select_response(method: CompiledMethod, selector: str | None) -> CompiledResponse:
     """The integration response whose ``selectionPattern`` matches ``selector``, else the default.
 
-    AWS matches the whole string (Java ``matches``). No match and no default is an API
-    configuration error (500 "Internal server error").
+    AWS matches the whole string (Java ``matches``); a successful Lambda invocation (selector
+    None) always takes the default. No match and no default is an API configuration error
+    (500 "Internal server error").
     """
-    for response in method.responses:
-        assert response.pattern is not None
-        if response.pattern.fullmatch(selector):
-            return response
+    if selector is not None:
+        for response in method.responses:
+            assert response.pattern is not None
+            if response.pattern.fullmatch(selector):
+                return response
     if method.default_response is None:
         raise ApiConfigurationError(detail=f"no integration response matches {selector!r} and no default")
     return method.default_response
@@ -59,7 +67,7 @@ def select_response(method: CompiledMethod, selector: str) -> CompiledResponse:
 def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: IntegrationResult) -> Response:
     served = ctx.served
     assert served is not None
-    chosen = select_response(method, str(result.status))
+    chosen = select_response(method, _selector(method, result))
     backend_text = result.body.decode("utf-8", "replace")
     headers: list[tuple[str, str]] = []
     inputs = None
@@ -91,6 +99,21 @@ def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: Integr
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", content_type))
     return Response(chosen.status, headers, body)
+
+
+def _selector(method: CompiledMethod, result: IntegrationResult) -> str | None:
+    """What selection patterns match: the backend status, or for a Lambda function the
+    ``errorMessage`` of its error (a successful invocation matches the default response)."""
+    if method.kind != "AWS":
+        return str(result.status)
+    if not any(name == FUNCTION_ERROR_HEADER for name, _ in result.headers):
+        return None
+    try:
+        document = orjson.loads(result.body)
+    except orjson.JSONDecodeError:
+        return ""
+    message = document.get("errorMessage") if isinstance(document, dict) else None
+    return message if isinstance(message, str) else ""
 
 
 def _pick_template(response: CompiledResponse, accept: str | None) -> str | None:

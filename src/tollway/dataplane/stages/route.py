@@ -17,3 +17,4 @@ async def route(ctx: RequestContext, services: Services) -> None:
     ctx.method = found.target
     ctx.resource_path = found.resource_path
     ctx.path_params = found.path_params
+    ctx.raw_path_params = found.raw_path_params

@@ -1,0 +1,38 @@
+"""AWS_PROXY and AWS (non-proxy) Lambda integrations: invoke through the function executor.
+
+The result has the shape of Lambda's Invoke API answer: status 200, the payload as body, and
+``X-Amz-Function-Error`` when the function failed; ``map_response`` reads it from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from tollway.dataplane.context import IntegrationRequest, IntegrationResult
+from tollway.errors import ApiConfigurationError, FunctionThrottled, IntegrationTimeout
+from tollway.functions.executor import Executor, FunctionNotFound, TooManyRequests
+
+FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
+
+
+class LambdaIntegration:
+    """Invokes ``request.url`` (``NAME`` or ``NAME:QUALIFIER``) with ``request.body`` as the event."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+
+    async def call(self, request: IntegrationRequest) -> IntegrationResult:
+        name, _, qualifier = request.url.partition(":")
+        try:
+            async with asyncio.timeout(request.timeout_s):
+                result = await self._executor.invoke(name, request.body, qualifier=qualifier or None)
+        except TimeoutError:
+            raise IntegrationTimeout(detail=f"function {request.url} did not answer in time") from None
+        except FunctionNotFound as exc:
+            raise ApiConfigurationError(detail=f"function not found: {exc}") from None
+        except TooManyRequests:
+            raise FunctionThrottled(detail=f"function {request.url} is throttled") from None
+        headers = [("X-Amz-Executed-Version", result.executed_version)]
+        if result.function_error:
+            headers.append((FUNCTION_ERROR_HEADER, result.function_error))
+        return IntegrationResult(200, headers, result.payload)
