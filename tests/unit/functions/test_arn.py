@@ -13,9 +13,9 @@ def test_lambda_invocation_uri_names_the_function() -> None:
 
 
 def test_qualified_arn_in_uri_keeps_the_alias_or_version() -> None:
-    assert function_from_uri(PREFIX + "arn:aws:lambda:us-east-1:123456789012:function:fn:live/invocations") == (
-        FunctionRef("fn", "live")
-    )
+    assert function_from_uri(
+        PREFIX + "arn:aws:lambda:us-east-1:123456789012:function:fn:live/invocations"
+    ) == (FunctionRef("fn", "live"))
     assert str(FunctionRef("fn", "7")) == "fn:7"
 
 

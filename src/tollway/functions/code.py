@@ -1,0 +1,143 @@
+"""What a worker process is given: its code folders (zips extracted once) and its environment.
+
+A function sees only its own code, build folder, layers and environment variables, plus the
+variables Lambda sets (``AWS_LAMBDA_FUNCTION_NAME``, ``_HANDLER``, ``LAMBDA_TASK_ROOT``...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tollway.model.functions import FunctionConfig
+
+BOOTSTRAP = str(Path(__file__).with_name("bootstrap.py"))
+
+# Placeholders so AWS SDKs inside a function can build clients; the gateway's own credentials
+# are never handed to function code. A function's Environment may set real ones.
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "ASIATOLLWAYLOCALDUMMY",
+    "AWS_SECRET_ACCESS_KEY": "tollway-local-dummy-secret-access-key",
+    "AWS_SESSION_TOKEN": "tollway-local-dummy-session-token",
+}
+
+
+class CodeError(Exception):
+    """A function's code or layer cannot be used (missing path, bad zip)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    """How to start one worker: argv, environment, cwd and the sys.path entries it prepends."""
+
+    env: dict[str, str]
+    cwd: str
+    path: list[str]
+
+
+def cache_root() -> Path:
+    return Path(tempfile.gettempdir()) / f"tollway-code-{os.getuid()}"
+
+
+def _digest(zip_path: Path) -> str:
+    sha = hashlib.sha256()
+    with zip_path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(chunk)
+    return sha.hexdigest()[:32]
+
+
+def extracted(zip_path: str) -> str:
+    """The folder holding ``zip_path``'s contents, extracted once per content hash."""
+    path = Path(zip_path)
+    try:
+        target = cache_root() / _digest(path)
+        if target.is_dir():
+            return str(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".extract-"))
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(staging)  # extractall drops absolute and ".." member paths
+        try:
+            staging.rename(target)
+        except OSError:  # another process extracted it first
+            shutil.rmtree(staging, ignore_errors=True)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise CodeError(f"cannot use code archive {zip_path}: {exc}") from None
+    return str(target)
+
+
+def code_folder(code_path: str) -> str:
+    if code_path.endswith(".zip") and os.path.isfile(code_path):
+        return extracted(code_path)
+    if not os.path.isdir(code_path):
+        raise CodeError(f"code path {code_path} is not a folder or a .zip file")
+    return code_path
+
+
+def layer_entries(layer: str) -> list[str]:
+    """A layer's import folders, as Lambda adds ``/opt/python`` and its site-packages."""
+    root = Path(code_folder(layer))
+    python = root / "python"
+    if not python.is_dir():
+        return [str(root)]
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = python / "lib" / version / "site-packages"
+    return [str(site), str(python)] if site.is_dir() else [str(python)]
+
+
+def execution_env(runtime: str) -> str:
+    declared = runtime if runtime.startswith("python3") else ""
+    return f"AWS_Lambda_{declared or f'python3.{sys.version_info.minor}'}"
+
+
+def log_stream_name(version: str) -> str:
+    return f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{version}]{secrets.token_hex(16)}"
+
+
+def worker_spec(
+    name: str, version: str, config: FunctionConfig, build_dir: str | None, region: str
+) -> WorkerSpec:
+    """The environment, working folder and import path of one new instance."""
+    task_root = code_folder(config.code_path)
+    path = [task_root]
+    if build_dir:
+        path.append(build_dir)
+    for layer in config.layers:
+        path += layer_entries(layer)
+    env = {**DUMMY_CREDENTIALS, **config.environment}
+    # The variables Lambda reserves win over the function's own Environment.
+    env.update(
+        {
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_VERSION": version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name(version),
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": region,
+            "AWS_EXECUTION_ENV": execution_env(config.runtime),
+            "_HANDLER": config.handler,
+            "LAMBDA_TASK_ROOT": task_root,
+            "LAMBDA_RUNTIME_DIR": os.path.dirname(BOOTSTRAP),
+        }
+    )
+    env.setdefault("AWS_DEFAULT_REGION", region)
+    env.setdefault("TZ", ":UTC")
+    env.setdefault("LANG", "en_US.UTF-8")
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    # The worker runs with -I (PYTHONPATH ignored); this is for Python subprocesses it starts.
+    env.setdefault("PYTHONPATH", os.pathsep.join(path))
+    return WorkerSpec(env=env, cwd=task_root, path=path)
+
+
+def worker_argv(channel_fd: int) -> list[str]:
+    return [sys.executable, "-I", "-S", BOOTSTRAP, str(channel_fd)]

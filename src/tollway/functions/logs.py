@@ -1,0 +1,135 @@
+"""Function logs: the output of every invocation framed by Lambda's START / END / REPORT lines.
+
+Bounded twice: the last ``keep_bytes`` of each function stay in memory (``LogStore.tail``), and
+with a ``log_dir`` each function appends to ``<log_dir>/<name>.log``, which is rotated to
+``<name>.log.1`` once it passes ``rotate_bytes`` (so ``tollway logs NAME --follow`` can read it
+from another process).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import deque
+from typing import BinaryIO
+
+LOG_TAIL_BYTES = 4096
+"""Lambda's ``LogResult`` (``X-Amz-Log-Type: Tail``) holds the last 4 KB of the invocation log."""
+
+
+class TailBuffer:
+    """Keeps the last ``limit`` bytes written to it."""
+
+    __slots__ = ("data", "limit")
+
+    def __init__(self, limit: int = LOG_TAIL_BYTES) -> None:
+        self.data = bytearray()
+        self.limit = limit
+
+    def write(self, chunk: bytes) -> None:
+        self.data += chunk
+        if len(self.data) > self.limit:
+            del self.data[: len(self.data) - self.limit]
+
+    def text(self) -> str:
+        return self.data.decode("utf-8", "replace")
+
+
+class _FunctionLog:
+    def __init__(self, path: str | None) -> None:
+        self.chunks: deque[bytes] = deque()
+        self.size = 0
+        self.path = path
+        self.file: BinaryIO | None = open(path, "ab") if path else None  # noqa: SIM115 (kept open)
+
+
+class LogStore:
+    """Per-function logs, in memory and optionally in files."""
+
+    def __init__(
+        self, log_dir: str | None = None, keep_bytes: int = 256 * 1024, rotate_bytes: int = 10 * 1024 * 1024
+    ) -> None:
+        self.log_dir = log_dir
+        self.keep_bytes = keep_bytes
+        self.rotate_bytes = rotate_bytes
+        self._logs: dict[str, _FunctionLog] = {}
+        if log_dir:
+            os.makedirs(log_dir, exist_ok=True)
+
+    def _log(self, name: str) -> _FunctionLog:
+        log = self._logs.get(name)
+        if log is None:
+            path = os.path.join(self.log_dir, f"{name}.log") if self.log_dir else None
+            log = self._logs[name] = _FunctionLog(path)
+        return log
+
+    def write(self, name: str, data: bytes) -> None:
+        """Append ``data`` to the function's log."""
+        if not data:
+            return
+        log = self._log(name)
+        log.chunks.append(data)
+        log.size += len(data)
+        while log.size - len(log.chunks[0]) >= self.keep_bytes:
+            log.size -= len(log.chunks.popleft())
+        if log.file is not None:
+            log.file.write(data)
+            log.file.flush()
+            if log.file.tell() > self.rotate_bytes:
+                self._rotate(log)
+
+    def _rotate(self, log: _FunctionLog) -> None:
+        assert log.file is not None and log.path is not None
+        log.file.close()
+        os.replace(log.path, log.path + ".1")
+        log.file = open(log.path, "ab")  # noqa: SIM115 (kept open)
+
+    def tail(self, name: str) -> str:
+        """The most recent log output of ``name`` (at most ``keep_bytes``), as text."""
+        log = self._logs.get(name)
+        if log is None:
+            return ""
+        data = b"".join(log.chunks)[-self.keep_bytes :]
+        return data.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        for log in self._logs.values():
+            if log.file is not None:
+                log.file.close()
+                log.file = None
+
+
+def start_line(request_id: str, version: str) -> bytes:
+    return f"START RequestId: {request_id} Version: {version}\n".encode()
+
+
+def end_line(request_id: str) -> bytes:
+    return f"END RequestId: {request_id}\n".encode()
+
+
+def report_line(
+    request_id: str,
+    duration_ms: float,
+    memory_mb: int,
+    max_used_mb: int,
+    init_ms: float | None = None,
+    status: str | None = None,
+    error_type: str | None = None,
+) -> bytes:
+    """Lambda's REPORT line. Billed Duration rounds up to the millisecond and, since Lambda
+    bills the INIT phase (August 2025), includes the Init Duration on a cold start."""
+    billed = math.ceil(duration_ms) + (math.ceil(init_ms) if init_ms is not None else 0)
+    parts = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {duration_ms:.2f} ms",
+        f"Billed Duration: {billed} ms",
+        f"Memory Size: {memory_mb} MB",
+        f"Max Memory Used: {max_used_mb} MB",
+    ]
+    if init_ms is not None:
+        parts.append(f"Init Duration: {init_ms:.2f} ms")
+    if status:
+        parts.append(f"Status: {status}")
+    if error_type:
+        parts.append(f"Error Type: {error_type}")
+    return ("\t".join(parts) + "\n").encode()

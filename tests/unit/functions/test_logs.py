@@ -1,0 +1,68 @@
+"""Lambda's START / END / REPORT lines, and logs bounded in memory and on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tollway.functions.logs import LogStore, TailBuffer, end_line, report_line, start_line
+
+RID = "3604209a-e9a3-11e6-939a-754dd98c7be3"
+
+
+def test_start_and_end_lines_match_lambda() -> None:
+    assert start_line(RID, "$LATEST") == f"START RequestId: {RID} Version: $LATEST\n".encode()
+    assert end_line(RID) == f"END RequestId: {RID}\n".encode()
+
+
+def test_warm_report_line_matches_lambda() -> None:
+    assert (
+        report_line(RID, 12.341, 128, 18)
+        == (
+            f"REPORT RequestId: {RID}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB"
+            "\tMax Memory Used: 18 MB\n"
+        ).encode()
+    )
+
+
+def test_cold_report_line_adds_init_duration_and_bills_it() -> None:
+    assert (
+        report_line(RID, 2.75, 128, 56, init_ms=113.51)
+        == (
+            f"REPORT RequestId: {RID}\tDuration: 2.75 ms\tBilled Duration: 117 ms\tMemory Size: 128 MB"
+            "\tMax Memory Used: 56 MB\tInit Duration: 113.51 ms\n"
+        ).encode()
+    )
+
+
+def test_failed_environment_report_line_has_status_and_error_type() -> None:
+    line = report_line(RID, 3016.78, 128, 31, status="error", error_type="Runtime.ExitError")
+    assert line.endswith(b"\tMax Memory Used: 31 MB\tStatus: error\tError Type: Runtime.ExitError\n")
+    assert report_line(RID, 1000.0, 128, 31, status="timeout").endswith(b"\tStatus: timeout\n")
+
+
+def test_tail_buffer_keeps_the_last_bytes() -> None:
+    tail = TailBuffer(limit=8)
+    tail.write(b"0123456789")
+    tail.write(b"ab")
+    assert tail.text() == "456789ab"
+
+
+def test_memory_log_keeps_the_most_recent_output_of_each_function() -> None:
+    logs = LogStore(keep_bytes=10)
+    for chunk in (b"aaaa", b"bbbb", b"cccc", b"dddd"):
+        logs.write("one", chunk)
+    logs.write("two", b"other")
+    assert logs.tail("one") == "bbbbccccdddd"[-10:]
+    assert logs.tail("two") == "other"
+    assert logs.tail("never") == ""
+
+
+def test_log_file_is_appended_and_rotated_at_its_size_bound(tmp_path: Path) -> None:
+    logs = LogStore(str(tmp_path / "logs"), rotate_bytes=10)
+    logs.write("fn", b"123456")
+    assert (tmp_path / "logs" / "fn.log").read_bytes() == b"123456"
+    logs.write("fn", b"789012")  # passes 10 bytes: rotated
+    logs.write("fn", b"new")
+    logs.close()
+    assert (tmp_path / "logs" / "fn.log.1").read_bytes() == b"123456789012"
+    assert (tmp_path / "logs" / "fn.log").read_bytes() == b"new"
