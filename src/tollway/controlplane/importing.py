@@ -2,7 +2,8 @@
 
 An API's id comes from its import key, so re-importing a file updates the same API. A
 stage gets a new deployment only when the definition it would serve differs from what it
-serves now; an identical re-import keeps every deployment id.
+serves now; an identical re-import keeps every deployment id. The file's Lambda functions
+are stored in the same transaction (``functions.store_imported``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from tollway.controlplane.functions import store_imported
 from tollway.controlplane.validate import stage_name_problem, variables_problem
 from tollway.controlplane.views import ImportOutcome
 from tollway.errors import DefinitionError
@@ -35,12 +37,16 @@ class Applier:
     _made: dict[str, Deployment] = field(default_factory=dict)
 
     def apply(self, result: ImportResult) -> list[ImportOutcome]:
-        if not result.apis and not result.management:
-            raise DefinitionError(result.source, "", "the file defines no REST API")
+        if not result.apis and not result.management and not result.functions:
+            raise DefinitionError(result.source, "", "the file defines no REST API and no Python function")
         self.tx.replace_management(management_scope(result.source), result.management)
+        warnings = result.warnings + tuple(store_imported(self.tx, result.source, result.functions))
         outcomes = [self._apply_api(result.source, imported) for imported in result.apis]
+        names = tuple(fn.name for fn in result.functions)
+        if not outcomes and names:  # a file of functions only still reports what it stored
+            outcomes = [ImportOutcome(result.source, "", "", "")]
         if outcomes:
-            outcomes[0] = replace(outcomes[0], warnings=result.warnings)
+            outcomes[0] = replace(outcomes[0], warnings=warnings, functions=names)
         return outcomes
 
     def _apply_api(self, source: str, imported: ImportedApi) -> ImportOutcome:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Literal, Protocol
 
+from tollway.controlplane import functions
 from tollway.controlplane.errors import BadRequest, NotFound
 from tollway.controlplane.exporting import render_export
 from tollway.controlplane.ids import DEPLOYMENT_ID, random_deployment_id
@@ -19,8 +20,9 @@ from tollway.controlplane.validate import stage_name_problem, variables_problem
 from tollway.controlplane.views import ApiSummary, ImportOutcome
 from tollway.dataplane.snapshot import compile_stage
 from tollway.model.api import Deployment, RestApi, Stage
+from tollway.model.functions import FunctionAlias, FunctionDef
 from tollway.model.imported import ImportResult
-from tollway.stores.base import ApiRecord, Store, StoreReader, StoreWriter
+from tollway.stores.base import ApiRecord, FunctionRecord, Store, StoreReader, StoreWriter
 
 _ID_ATTEMPTS = 20
 
@@ -192,6 +194,34 @@ class ControlPlane:
         if deployment is None:  # the store's foreign keys make this unreachable
             raise NotFound(f"Invalid Deployment identifier specified: {stage.deployment_id}")
         return render_export(deployment.api, stage, flavor, fmt)
+
+    # -- functions -----------------------------------------------------------------
+
+    def list_functions(self) -> list[FunctionRecord]:
+        """Every stored function, ordered by name."""
+        return self.store.list_functions()
+
+    def get_function(self, name: str) -> FunctionRecord:
+        """One function; NotFound (Lambda's ResourceNotFoundException) if there is none."""
+        return functions.function_or_raise(self.store, name)
+
+    def serving_functions(self) -> dict[str, FunctionDef]:
+        """Name -> function, for the data plane and the executor (read in one snapshot)."""
+        return {record.name: record.function for record in self.store.list_functions()}
+
+    def publish_version(self, name: str, description: str | None = None) -> str:
+        """Lambda's PublishVersion: the new version number, or the last one when nothing
+        changed since it was published."""
+        with self.store.transaction() as tx:
+            return functions.publish_version(tx, name, description)
+
+    def put_alias(
+        self, name: str, alias: str, version: str, weights: Mapping[str, float] | None = None
+    ) -> FunctionAlias:
+        """Lambda's CreateAlias / UpdateAlias: point ``alias`` at ``version``, with
+        ``weights`` (version -> share of invocations) for weighted routing."""
+        with self.store.transaction() as tx:
+            return functions.put_alias(tx, name, alias, version, weights)
 
     # -- helpers -------------------------------------------------------------------
 

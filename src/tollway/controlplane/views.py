@@ -10,8 +10,10 @@ class ImportOutcome:
     """One API applied from one file.
 
     ``deployment_ids[i]`` is what ``stages[i]`` now serves (empty when importing without
-    deploying). ``warnings`` are the file's warnings, carried by the file's first outcome
-    only so that they are shown once.
+    deploying). ``warnings`` and ``functions`` (the names of the Lambda functions stored
+    from the file) are carried by the file's first outcome only, so that they are shown
+    once. A file that defines functions but no API gives one outcome with an empty
+    ``api_id``.
     """
 
     source: str
@@ -21,6 +23,7 @@ class ImportOutcome:
     stages: tuple[str, ...] = ()
     deployment_ids: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from tollway.errors import StoreError
-from tollway.stores.base import ApiRecord, Store, StoreReader, StoreWriter
+from tollway.stores.base import ApiRecord, FunctionRecord, Store, StoreReader, StoreWriter
 from tollway.stores.sqlite import SqliteStore
 
 SQLITE_PREFIX = "sqlite:///"
@@ -27,4 +27,4 @@ def open_store(url: str) -> Store:
     )
 
 
-__all__ = ["ApiRecord", "SqliteStore", "Store", "StoreReader", "StoreWriter", "open_store"]
+__all__ = ["ApiRecord", "FunctionRecord", "SqliteStore", "Store", "StoreReader", "StoreWriter", "open_store"]

@@ -1,5 +1,5 @@
 """The ``Store`` protocol: tollway's durable configuration (APIs, deployments, stages,
-management resources) and the generation counter servers poll for changes.
+management resources, Lambda functions) and the generation counter servers poll for changes.
 
 Every implementation (SQLite now, PostgreSQL later) passes the same contract suite in
 ``tests/contract/test_store_contract.py``. All methods are synchronous; the server calls
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tollway.model.api import Deployment, RestApi, Stage
+from tollway.model.functions import FunctionDef
 from tollway.model.imported import ManagementResource
 
 
@@ -24,6 +25,16 @@ class ApiRecord:
     id: str
     key: str
     api: RestApi
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRecord:
+    """A stored function (with its published versions and aliases), keyed by its name, and
+    the file it was last imported from (None when it was created otherwise)."""
+
+    name: str
+    function: FunctionDef
     source: str | None = None
 
 
@@ -61,6 +72,12 @@ class StoreReader(Protocol):
         """Every stage with the deployment it points at, read in one snapshot."""
         ...
 
+    def get_function(self, name: str) -> FunctionRecord | None: ...
+
+    def list_functions(self) -> list[FunctionRecord]:
+        """All functions, ordered by name."""
+        ...
+
 
 class StoreWriter(StoreReader, Protocol):
     """Writes, only available inside ``Store.transaction()``. A write that leaves a row
@@ -88,6 +105,14 @@ class StoreWriter(StoreReader, Protocol):
 
     def replace_management(self, scope: str, resources: tuple[ManagementResource, ...]) -> None:
         """Make ``resources`` the whole set of management resources of ``scope``."""
+        ...
+
+    def put_function(self, record: FunctionRecord) -> None:
+        """Insert or replace the function named ``record.name``."""
+        ...
+
+    def delete_function(self, name: str) -> bool:
+        """Delete a function with its versions and aliases. True if it existed."""
         ...
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from tollway.errors import StoreError
 from tollway.model.api import Deployment, Stage
 from tollway.model.imported import ManagementResource
-from tollway.stores.base import ApiRecord
+from tollway.stores.base import ApiRecord, FunctionRecord
 from tollway.stores.sqlite_schema import migrate
 from tollway.stores.sqlite_session import Session
 
@@ -101,6 +101,14 @@ class SqliteStore:
     def serving_state(self) -> list[tuple[Stage, Deployment]]:
         with self.snapshot() as s:
             return s.serving_state()
+
+    def get_function(self, name: str) -> FunctionRecord | None:
+        with self.snapshot() as s:
+            return s.get_function(name)
+
+    def list_functions(self) -> list[FunctionRecord]:
+        with self.snapshot() as s:
+            return s.list_functions()
 
 
 def _connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:

@@ -47,6 +47,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (scope, position)
         )""",
     ),
+    # 2: Lambda functions, one row per function name (versions and aliases inside ``data``).
+    (
+        """CREATE TABLE functions (
+            name TEXT PRIMARY KEY,
+            source TEXT,
+            data BLOB NOT NULL
+        )""",
+    ),
 )
 
 

@@ -8,7 +8,7 @@ from tollway.errors import StoreError
 from tollway.model.api import Deployment, Stage
 from tollway.model.imported import ManagementResource
 from tollway.stores import codec
-from tollway.stores.base import ApiRecord
+from tollway.stores.base import ApiRecord, FunctionRecord
 
 _STAGE_ORDER = " ORDER BY api_id, name"
 
@@ -75,6 +75,14 @@ class Session:
         ).fetchall()
         return [(codec.decode(s, Stage), codec.decode(d, Deployment)) for s, d in rows]
 
+    def get_function(self, name: str) -> FunctionRecord | None:
+        row = self._conn.execute("SELECT data FROM functions WHERE name = ?", (name,)).fetchone()
+        return None if row is None else codec.decode(row[0], FunctionRecord)
+
+    def list_functions(self) -> list[FunctionRecord]:
+        rows = self._conn.execute("SELECT data FROM functions ORDER BY name").fetchall()
+        return [codec.decode(data, FunctionRecord) for (data,) in rows]
+
     # -- writes --------------------------------------------------------------------
 
     def put_api(self, record: ApiRecord) -> None:
@@ -137,6 +145,19 @@ class Session:
                 "INSERT INTO management (scope, position, kind, logical_id, data) VALUES (?, ?, ?, ?, ?)",
                 (scope, position, resource.kind, resource.logical_id, data),
             )
+
+    def put_function(self, record: FunctionRecord) -> None:
+        self._check_writable()
+        self._run(
+            "INSERT INTO functions (name, source, data) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET source = excluded.source, data = excluded.data"
+            " WHERE data IS NOT excluded.data",
+            (record.name, record.source, codec.encode(record)),
+        )
+
+    def delete_function(self, name: str) -> bool:
+        self._check_writable()
+        return self._run("DELETE FROM functions WHERE name = ?", (name,)) > 0
 
     def finish(self) -> None:
         """Called just before COMMIT: one generation bump for the whole transaction."""

@@ -24,8 +24,9 @@ _depth: ContextVar[int] = ContextVar("nested_stack_depth", default=0)
 
 
 def follow_nested_stacks(r: Resolver, result: ImportResult, *, has_rest: bool) -> ImportResult:
-    """``result`` plus the APIs of every local child template."""
+    """``result`` plus the APIs and functions of every local child template."""
     apis, management, warnings = list(result.apis), list(result.management), list(result.warnings)
+    functions = list(result.functions)
     for logical_id, resource in r.resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::CloudFormation::Stack":
             continue
@@ -46,9 +47,14 @@ def follow_nested_stacks(r: Resolver, result: ImportResult, *, has_rest: bool) -
         child_result = _import_child(r, logical_id, child, props.values.get("Parameters"))
         apis += child_result.apis
         management += child_result.management
+        functions += child_result.functions
         warnings += child_result.warnings
     return ImportResult(
-        source=result.source, apis=tuple(apis), management=tuple(management), warnings=tuple(warnings)
+        source=result.source,
+        apis=tuple(apis),
+        management=tuple(management),
+        functions=tuple(functions),
+        warnings=tuple(warnings),
     )
 
 

@@ -3,11 +3,14 @@
 Values are stable fakes derived from the stack and logical id, so every import of the same
 file agrees. Where tollway itself serves the resource the fake is the real thing: ``Ref``
 of a RestApi is the id tollway gives that API, and a Lambda function's ARN names the
-function by its logical id so the function runtime can find it again.
+function as the function runtime knows it: by its ``FunctionName``, else its logical id.
+Versions are numbered 1, 2, ... per function in template order, as CloudFormation would
+publish them into a new function.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from tollway.model import ids
@@ -17,6 +20,9 @@ if TYPE_CHECKING:
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
+FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""Lambda's rule for a function name given on its own (not as an ARN)."""
+_FUNCTION_ARN = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::.*)?")
 
 # SAM resource types read as the CloudFormation resource they become (for a standalone
 # OpenAPI document resolved against the SAM template that includes it).
@@ -57,6 +63,45 @@ def lambda_arn(function: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function}"
 
 
+def function_name(r: Resolver, logical_id: str) -> str:
+    """The name of a ``AWS::Lambda::Function``: its ``FunctionName`` when that is a valid
+    function name, else its logical id (CloudFormation would generate one)."""
+    name = r.resource_property(logical_id, "FunctionName")
+    return name if isinstance(name, str) and FUNCTION_NAME.fullmatch(name) else logical_id
+
+
+def target_function(value: Any) -> str | None:
+    """The function a ``FunctionName`` property of a Version/Alias/Permission names: a name,
+    or a function ARN (qualified or not)."""
+    if not isinstance(value, str):
+        return None
+    match = _FUNCTION_ARN.fullmatch(value)
+    return match.group(1) if match else value
+
+
+def version_numbers(r: Resolver) -> dict[str, tuple[str, str]]:
+    """Version logical id -> (function name, version number), numbered per function in
+    template order. Versions whose resource Condition is false are not published."""
+    numbers: dict[str, tuple[str, str]] = {}
+    counts: dict[str, int] = {}
+    for logical_id, resource in r.resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Lambda::Version":
+            continue
+        if not r.resource_enabled(logical_id):
+            continue
+        function = target_function(r.resource_property(logical_id, "FunctionName")) or ""
+        counts[function] = counts.get(function, 0) + 1
+        numbers[logical_id] = (function, str(counts[function]))
+    return numbers
+
+
+def layer_arn(r: Resolver, logical_id: str) -> str:
+    """``Ref`` of a layer version: its ARN, version 1 of the layer it names."""
+    name = r.resource_property(logical_id, "LayerName")
+    layer = name if isinstance(name, str) and name else logical_id
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{layer}:1"
+
+
 def fake_arn(resource_type: str, logical_id: str) -> str:
     """A plausible ARN for a resource tollway does not run (queues, tables, roles, ...)."""
     parts = resource_type.split("::")
@@ -86,7 +131,11 @@ def ref_value(r: Resolver, logical_id: str) -> Any:
     if kind == "AWS::Lambda::Alias":
         return f"{_function_arn(r, logical_id)}:{_named(r, logical_id, 'Name')}"
     if kind == "AWS::Lambda::Version":
-        return f"{_function_arn(r, logical_id)}:1"
+        return f"{_function_arn(r, logical_id)}:{_version_number(r, logical_id)}"
+    if kind == "AWS::Lambda::Function":
+        return function_name(r, logical_id)
+    if kind == "AWS::Lambda::LayerVersion":
+        return layer_arn(r, logical_id)
     if kind == "AWS::SQS::Queue":
         return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{logical_id}"
     if kind in ("AWS::SNS::Topic", "AWS::StepFunctions::StateMachine"):
@@ -98,7 +147,11 @@ def attribute_value(r: Resolver, logical_id: str, attribute: str) -> Any:
     """``Fn::GetAtt`` of a resource attribute."""
     kind = r.resource_type(logical_id)
     if kind == "AWS::Lambda::Function" and attribute == "Arn":
-        return lambda_arn(logical_id)
+        return lambda_arn(function_name(r, logical_id))
+    if kind == "AWS::Lambda::Version" and attribute == "Version":
+        return _version_number(r, logical_id)
+    if kind == "AWS::Lambda::Version" and attribute == "FunctionArn":
+        return _function_arn(r, logical_id)
     if kind == "AWS::ApiGateway::RestApi" and attribute == "RootResourceId":
         return ids.resource_id(ids.api_id(api_key(r.stack_key, logical_id)), "/")
     if kind == "AWS::SQS::Queue" and attribute == "QueueName":
@@ -116,7 +169,10 @@ def _named(r: Resolver, logical_id: str, prop: str) -> str:
 
 
 def _function_arn(r: Resolver, logical_id: str) -> str:
-    function = r.resource_property(logical_id, "FunctionName")
-    if isinstance(function, str) and function.startswith("arn:"):
-        return function
-    return lambda_arn(function if isinstance(function, str) else logical_id)
+    function = target_function(r.resource_property(logical_id, "FunctionName"))
+    return lambda_arn(function or logical_id)
+
+
+def _version_number(r: Resolver, logical_id: str) -> str:
+    found = version_numbers(r).get(logical_id)
+    return found[1] if found else "1"

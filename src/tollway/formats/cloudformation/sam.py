@@ -14,6 +14,7 @@ import copy
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from tollway.errors import DefinitionError
 from tollway.formats import yamlio
@@ -21,7 +22,10 @@ from tollway.formats.cloudformation import refs
 from tollway.formats.cloudformation.intrinsics import include_document
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-_PLACEHOLDER_BUCKET = "tollway-local"
+PLACEHOLDER_BUCKET = "tollway-local"
+LOCAL_KEY_PREFIX = "local/"
+"""A local code location ``path`` stands in as ``s3://tollway-local/local/<quoted path>``, so
+the function reader finds the path again in the translator's output (``Code.S3Key``)."""
 
 
 def is_sam(doc: dict[str, Any]) -> bool:
@@ -62,7 +66,7 @@ def prepare(doc: dict[str, Any], source: str, warnings: list[str]) -> dict[str, 
     globals_ = template.get("Globals")
     function_globals = globals_.get("Function") if isinstance(globals_, dict) else None
     if isinstance(function_globals, dict):
-        _placeholder_uri(function_globals, "CodeUri")
+        _placeholder_uri(function_globals, "CodeUri", local=True)
         function_globals.pop("Policies", None)
     resources = template.get("Resources")
     for logical_id, resource in (resources if isinstance(resources, dict) else {}).items():
@@ -90,7 +94,7 @@ def _prepare_resource(
     elif kind == "AWS::Serverless::StateMachine":
         _placeholder_uri(props, "DefinitionUri", as_dict=True)
     elif kind == "AWS::Serverless::LayerVersion":
-        _placeholder_uri(props, "ContentUri")
+        _placeholder_uri(props, "ContentUri", local=True)
     elif kind == "AWS::Serverless::GraphQLApi":
         _placeholder_uri(props, "SchemaUri")
     elif kind == "AWS::Serverless::Application":
@@ -112,8 +116,8 @@ def _prepare_function(logical_id: str, props: dict[str, Any], function_globals: 
             "ImageUri", f"{refs.ACCOUNT_ID}.dkr.ecr.{refs.REGION}.amazonaws.com/{logical_id}:latest"
         )
     elif "InlineCode" not in props and "CodeUri" not in props and not global_code:
-        props["CodeUri"] = f"s3://{_PLACEHOLDER_BUCKET}/{logical_id}.zip"
-    _placeholder_uri(props, "CodeUri")
+        props["CodeUri"] = f"s3://{PLACEHOLDER_BUCKET}/{logical_id}.zip"
+    _placeholder_uri(props, "CodeUri", local=True)
 
 
 def _drop_http_api_events(props: dict[str, Any]) -> None:
@@ -129,12 +133,13 @@ def _drop_http_api_events(props: dict[str, Any]) -> None:
         }
 
 
-def _placeholder_uri(props: dict[str, Any], key: str, *, as_dict: bool = False) -> None:
+def _placeholder_uri(props: dict[str, Any], key: str, *, as_dict: bool = False, local: bool = False) -> None:
     value = props.get(key)
     if isinstance(value, str) and not value.startswith("s3://"):
-        name = value.strip("./") or "code"
+        # Quoted: the translator parses the URI, and "?" or "#" in a path would be lost.
+        name = LOCAL_KEY_PREFIX + quote(value, safe="/") if local else value.strip("./") or "code"
         props[key] = (
-            {"Bucket": _PLACEHOLDER_BUCKET, "Key": name} if as_dict else f"s3://{_PLACEHOLDER_BUCKET}/{name}"
+            {"Bucket": PLACEHOLDER_BUCKET, "Key": name} if as_dict else f"s3://{PLACEHOLDER_BUCKET}/{name}"
         )
 
 

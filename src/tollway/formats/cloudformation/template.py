@@ -4,8 +4,9 @@
 2. parameter values: overrides, then ``Default``; pseudo parameters fixed (``intrinsics``);
 3. SAM templates are expanded to CloudFormation offline (``sam``);
 4. every enabled ``AWS::ApiGateway::RestApi`` becomes an ImportedApi with its stages;
-   API-management resources are kept as data; nested stacks are followed when their
-   child template is a local file; other resources are named once in a warning.
+   API-management resources are kept as data; Python Lambda functions become
+   FunctionDefs (``functions``); nested stacks are followed when their child template is
+   a local file; other resources are named once in a warning.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tollway.formats.cloudformation.apigateway import (
     group_children,
     props_of,
 )
+from tollway.formats.cloudformation.functions import read_functions
 from tollway.formats.cloudformation.intrinsics import Resolver, pseudo_parameters
 from tollway.formats.cloudformation.stages import read_stages
 from tollway.model import ids
@@ -76,13 +78,15 @@ def import_template(
             f"{', '.join(missing)} (set them with parameter overrides)"
         )
     parameters.update(pseudo_parameters(Path(stack_key).parent.name))
-    if sam.is_sam(doc):
+    sam_doc = doc if sam.is_sam(doc) else None
+    if sam_doc is not None:
         doc = sam.transform(sam.prepare(doc, source, warnings), source, parameters)
     resolver = _resolver(doc, source, stack_key, parameters)
     resolver.placeholders = bool(missing)
     apis = _import_apis(resolver, stage_name)
     management = _management(resolver)
-    result = ImportResult(source=source, apis=tuple(apis), management=tuple(management))
+    functions = read_functions(resolver, sam_doc)
+    result = ImportResult(source=source, apis=tuple(apis), management=tuple(management), functions=functions)
     result = nested.follow_nested_stacks(resolver, result, has_rest=has_rest or bool(apis))
     if not result.apis:
         warnings.append(f"{source}: declares no REST API")
@@ -91,6 +95,7 @@ def import_template(
         source=source,
         apis=result.apis,
         management=result.management,
+        functions=result.functions,
         warnings=tuple(warnings + resolver.warnings + ([unemulated] if unemulated else [])) + result.warnings,
     )
 

@@ -1,0 +1,298 @@
+"""Lambda functions a template declares, read after the SAM transform.
+
+Every ``AWS::Serverless::Function`` is an ``AWS::Lambda::Function`` by then, with
+``Globals`` merged by the translator itself, so one reader serves SAM and CloudFormation.
+The SAM code locations survive the transform as ``s3://tollway-local/local/<path>``
+(``sam.prepare``); ``AutoPublishAlias`` is read from the original SAM resource, and the
+``AWS::Lambda::Version`` / ``Alias`` it expands to are read like hand-written ones.
+
+Decisions where AWS has nothing to say offline:
+
+- only Python functions are kept; others (and container images) are named in one warning;
+- inline code (``ZipFile`` / ``InlineCode``) is written, as CloudFormation does, to a file
+  ``index.py``, in a folder named by the code's hash under ``inline_root()``;
+- code that is missing, or in Amazon S3, keeps the function with a warning: invoking it
+  then fails as Lambda does when the handler's module cannot be imported;
+- a function whose properties cannot be evaluated is skipped with a warning, so one bad
+  function never stops the APIs of the file from importing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from tollway.errors import DefinitionError
+from tollway.formats.cloudformation import refs
+from tollway.formats.cloudformation.functions_props import (
+    code_of,
+    environment_of,
+    int_property,
+    prop,
+    weights_of,
+)
+from tollway.formats.cloudformation.intrinsics import Resolver
+from tollway.formats.cloudformation.sam import LOCAL_KEY_PREFIX, PLACEHOLDER_BUCKET
+from tollway.model.functions import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    LATEST,
+    FunctionAlias,
+    FunctionConfig,
+    FunctionDef,
+)
+
+FUNCTION = "AWS::Lambda::Function"
+VERSION = "AWS::Lambda::Version"
+ALIAS = "AWS::Lambda::Alias"
+LAYER = "AWS::Lambda::LayerVersion"
+PYTHON_ONLY = "tollway runs Python functions only"
+INSTALLED = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def inline_root() -> Path:
+    """Where inline function code is written: ``$XDG_CACHE_HOME/tollway/inline`` (default
+    ``~/.cache/tollway/inline``)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "tollway" / "inline"
+
+
+@dataclass(slots=True)
+class _Reader:
+    r: Resolver
+    auto_aliases: dict[str, str]
+    found: dict[str, FunctionDef] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Function name -> runtime, for functions tollway does not run."""
+    other_pythons: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.r.source).resolve().parent
+
+    def warn(self, message: str) -> None:
+        self.r.warnings.append(f"{self.r.source}: {message}")
+
+
+def read_functions(r: Resolver, sam_doc: dict[str, Any] | None = None) -> tuple[FunctionDef, ...]:
+    """The Python functions of the template ``r`` resolves, with their versions and aliases.
+
+    ``sam_doc`` is the template as written when it went through the SAM transform (for
+    ``AutoPublishAlias``). Warnings are added to ``r.warnings``.
+    """
+    reader = _Reader(r, _auto_publish_aliases(r, sam_doc))
+    layers = _layer_paths(reader)
+    for logical_id in _of_type(r, FUNCTION):
+        _guarded(reader, logical_id, partial(_read_function, reader, logical_id, layers))
+    _read_versions(reader)
+    for logical_id in _of_type(r, ALIAS):
+        _guarded(reader, logical_id, partial(_read_alias, reader, logical_id))
+    _summary_warnings(reader)
+    return tuple(reader.found.values())
+
+
+def _of_type(r: Resolver, kind: str) -> list[str]:
+    return [
+        lid
+        for lid, res in r.resources.items()
+        if isinstance(res, dict) and res.get("Type") == kind and r.resource_enabled(lid)
+    ]
+
+
+def _guarded(reader: _Reader, logical_id: str, read: Callable[[], None]) -> None:
+    try:
+        read()
+    except DefinitionError as exc:
+        reader.warn(f"/Resources/{logical_id}: skipped: {exc.problem}")
+
+
+def _read_function(reader: _Reader, logical_id: str, layers: dict[str, str]) -> None:
+    r = reader.r
+    name = refs.function_name(r, logical_id)
+    declared = prop(r, logical_id, "FunctionName")
+    if isinstance(declared, str) and declared != name:
+        reader.warn(f"{logical_id}: FunctionName {declared!r} is not a valid function name; logical id used")
+    runtime = prop(r, logical_id, "Runtime")
+    if prop(r, logical_id, "PackageType") == "Image":
+        reader.skipped[name] = "container image"
+        return
+    if not isinstance(runtime, str) or not runtime.startswith("python"):
+        reader.skipped[name] = runtime if isinstance(runtime, str) else "no Runtime"
+        return
+    handler = prop(r, logical_id, "Handler")
+    if not isinstance(handler, str) or not handler:
+        reader.warn(f"function {name} declares no Handler; skipped")
+        return
+    if name in reader.found:
+        reader.warn(f"function name {name} is declared twice; {logical_id} was skipped")
+        return
+    if runtime != f"python{INSTALLED}":
+        reader.other_pythons.setdefault(runtime, []).append(name)
+    reserved = prop(r, logical_id, "ReservedConcurrentExecutions")
+    reader.found[name] = FunctionDef(
+        name=name,
+        logical_id=logical_id,
+        config=_config(reader, logical_id, name, handler, runtime, layers),
+        reserved_concurrency=(
+            None
+            if reserved is None
+            else int_property(r, logical_id, "ReservedConcurrentExecutions", 0, (0, 10**6), reader.warn)
+        ),
+        auto_publish_alias=reader.auto_aliases.get(logical_id),
+    )
+
+
+def _config(
+    reader: _Reader, logical_id: str, name: str, handler: str, runtime: str, layers: dict[str, str]
+) -> FunctionConfig:
+    r = reader.r
+    return FunctionConfig(
+        handler=handler,
+        runtime=runtime,
+        code_path=_code_path(reader, logical_id, name),
+        environment=environment_of(r, logical_id, reader.warn),
+        timeout_s=int_property(r, logical_id, "Timeout", DEFAULT_TIMEOUT_S, (1, 900), reader.warn),
+        memory_mb=int_property(r, logical_id, "MemorySize", DEFAULT_MEMORY_MB, (128, 10240), reader.warn),
+        layers=_function_layers(reader, logical_id, name, layers),
+        description=_text(prop(r, logical_id, "Description")),
+    )
+
+
+def _code_path(reader: _Reader, logical_id: str, name: str) -> str:
+    kind, value = code_of(prop(reader.r, logical_id, "Code"))
+    if kind == "inline":
+        return _write_inline(reader, name, value)
+    if kind == "s3" and value.startswith(f"s3://{PLACEHOLDER_BUCKET}/"):
+        key = value[len(f"s3://{PLACEHOLDER_BUCKET}/") :]
+        if not key.startswith(LOCAL_KEY_PREFIX):
+            reader.warn(f"function {name} declares no CodeUri; the template's folder is used")
+            return str(reader.folder)
+        kind, value = "path", unquote(key[len(LOCAL_KEY_PREFIX) :])
+    if kind == "s3":
+        reader.warn(f"function {name}: code {value} is in Amazon S3 and cannot be read offline")
+        return str(reader.folder / value.rsplit("/", 1)[-1])
+    if kind != "path":
+        reader.warn(f"function {name} declares no code; the template's folder is used")
+        return str(reader.folder)
+    path = (reader.folder / value).resolve()
+    if not path.exists():
+        reader.warn(f"function {name}: code {value} does not exist (looked for {path})")
+    return str(path)
+
+
+def _write_inline(reader: _Reader, name: str, code: str) -> str:
+    folder = inline_root() / hashlib.sha256(code.encode()).hexdigest()[:32]
+    target = folder / "index.py"
+    try:
+        if not target.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = folder / f".index.py.{os.getpid()}"
+            temporary.write_text(code, encoding="utf-8")
+            temporary.replace(target)  # atomic: a reader never sees half a file
+    except OSError as exc:
+        reader.warn(f"function {name}: cannot write its inline code to {target}: {exc.strerror}")
+    return str(folder)
+
+
+def _layer_paths(reader: _Reader) -> dict[str, str]:
+    """Layer ARN (as ``Ref`` gives it) -> absolute path of its local content."""
+    paths: dict[str, str] = {}
+    for logical_id in _of_type(reader.r, LAYER):
+        kind, value = code_of(prop(reader.r, logical_id, "Content"))
+        prefix = f"s3://{PLACEHOLDER_BUCKET}/{LOCAL_KEY_PREFIX}"
+        if kind == "s3" and value.startswith(prefix):
+            kind, value = "path", unquote(value[len(prefix) :])
+        if kind != "path":
+            continue
+        path = (reader.folder / value).resolve()
+        if not path.exists():
+            reader.warn(f"layer {logical_id}: content {value} does not exist (looked for {path})")
+        paths[refs.layer_arn(reader.r, logical_id)] = str(path)
+    return paths
+
+
+def _function_layers(reader: _Reader, logical_id: str, name: str, layers: dict[str, str]) -> tuple[str, ...]:
+    declared = prop(reader.r, logical_id, "Layers")
+    found = []
+    for layer in declared if isinstance(declared, list) else []:
+        if isinstance(layer, str) and layer in layers:
+            found.append(layers[layer])
+        else:
+            reader.warn(f"function {name}: layer {layer} is not a local layer of this template; skipped")
+    return tuple(found)
+
+
+def _read_versions(reader: _Reader) -> None:
+    r = reader.r
+    for logical_id, (function, number) in refs.version_numbers(r).items():
+        fn = reader.found.get(function)
+        if fn is None:
+            if function not in reader.skipped:
+                reader.warn(f"version {logical_id} is of function {function!r}, not one of this template")
+            continue
+        description = _text(prop(r, logical_id, "Description"))
+        versions = {**fn.versions, number: replace(fn.config, description=description)}
+        reader.found[function] = replace(fn, versions=versions)
+
+
+def _read_alias(reader: _Reader, logical_id: str) -> None:
+    r = reader.r
+    function = refs.target_function(prop(r, logical_id, "FunctionName")) or ""
+    fn = reader.found.get(function)
+    if fn is None:
+        if function not in reader.skipped:
+            reader.warn(f"alias {logical_id} is of function {function!r}, not one of this template")
+        return
+    name = _text(prop(r, logical_id, "Name")) or logical_id
+    version = str(prop(r, logical_id, "FunctionVersion") or LATEST)
+    weights = weights_of(prop(r, logical_id, "RoutingConfig"))
+    if weights is None:
+        reader.warn(f"alias {name} of function {function}: its RoutingConfig is invalid; skipped")
+        return
+    missing = [v for v in (version, *weights) if v != LATEST and v not in fn.versions]
+    if missing:
+        reader.warn(f"alias {name} of function {function}: version {missing[0]} does not exist; skipped")
+        return
+    alias = FunctionAlias(name=name, version=version, additional_weights=weights)
+    reader.found[function] = replace(fn, aliases={**fn.aliases, name: alias})
+
+
+def _auto_publish_aliases(r: Resolver, sam_doc: dict[str, Any] | None) -> dict[str, str]:
+    if sam_doc is None:
+        return {}
+    globals_ = sam_doc.get("Globals")
+    function_globals = globals_.get("Function") if isinstance(globals_, dict) else None
+    default = function_globals.get("AutoPublishAlias") if isinstance(function_globals, dict) else None
+    found: dict[str, str] = {}
+    resources = sam_doc.get("Resources")
+    for logical_id, resource in (resources if isinstance(resources, dict) else {}).items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.get("Properties")
+        value = props.get("AutoPublishAlias", default) if isinstance(props, dict) else default
+        try:
+            alias = r.resolve(value, f"/Resources/{logical_id}/Properties/AutoPublishAlias")
+        except DefinitionError:
+            continue
+        if isinstance(alias, str) and alias:
+            found[logical_id] = alias
+    return found
+
+
+def _summary_warnings(reader: _Reader) -> None:
+    if reader.skipped:
+        listed = ", ".join(f"{name} ({runtime})" for name, runtime in reader.skipped.items())
+        reader.warn(f"functions skipped ({PYTHON_ONLY}): {listed}")
+    for runtime, names in reader.other_pythons.items():
+        reader.warn(f"{', '.join(names)}: {runtime} runs on the installed Python {INSTALLED}")
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
