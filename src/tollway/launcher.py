@@ -18,22 +18,29 @@ import sys
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvloop
 
 from tollway.controlplane.service import ControlPlane
 from tollway.dataplane.app import Gateway
 from tollway.dataplane.integrations.http import HttpClient
+from tollway.dataplane.integrations.lambda_ import LambdaIntegration
 from tollway.dataplane.integrations.mock import MockIntegration
+from tollway.dataplane.invoke_api import InvokeApi
 from tollway.dataplane.server import HttpProtocol, ServerState
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.errors import TollwayError
+from tollway.functions.build import build_dir_for, default_build_root
+from tollway.functions.local import LocalExecutor
+from tollway.functions.watch import code_stamp
 from tollway.stores import open_store
 
 log = logging.getLogger("tollway")
 
 RELOAD_INTERVAL_S = 1.0
+WATCH_INTERVAL_S = 1.0
 DRAIN_TIMEOUT_S = 10.0
 
 
@@ -45,6 +52,12 @@ class ServeOptions:
     store_url: str
     api_ids: frozenset[str] | None
     """Serve only these APIs (those of the files given); None serves every API in the store."""
+    function_concurrency: int = 16
+    """Instances all functions may run at once, per worker process (reserved ones excepted)."""
+    idle_timeout_s: float = 300.0
+    """Idle function instances are stopped after this long."""
+    watch: bool = False
+    """Replace a function's instances when its code changes on disk."""
 
 
 def compile_served(control: ControlPlane, api_ids: Collection[str] | None) -> list[ServedStage]:
@@ -124,9 +137,26 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
     loop = asyncio.get_running_loop()
     control = ControlPlane(open_store(options.store_url))
     client = HttpClient()
-    mock = MockIntegration()
-    services = Services(integrations={"HTTP": client, "HTTP_PROXY": client, "MOCK": mock}, clock=time.time)
-    gateway = Gateway(services)
+    build_root = default_build_root(options.store_url)
+    executor = LocalExecutor(
+        control.serving_functions(),
+        total_concurrency=options.function_concurrency,
+        idle_timeout_s=options.idle_timeout_s,
+        log_dir=log_dir(options.store_url),
+        build_dir_for=lambda fn, config: build_dir_for(fn, config, build_root),
+    )
+    functions = LambdaIntegration(executor)
+    services = Services(
+        integrations={
+            "HTTP": client,
+            "HTTP_PROXY": client,
+            "MOCK": MockIntegration(),
+            "AWS": functions,
+            "AWS_PROXY": functions,
+        },
+        clock=time.time,
+    )
+    gateway = Gateway(services, InvokeApi(executor))
     generation = control.generation()
     gateway.load(compile_served(control, options.api_ids))
     state = ServerState()
@@ -143,18 +173,41 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
                 current = await asyncio.to_thread(control.generation)
                 if current != generation:
                     served = await asyncio.to_thread(compile_served, control, options.api_ids)
+                    executor.update(await asyncio.to_thread(control.serving_functions))
                     gateway.load(served)
                     generation = current
                     log.info("reloaded: serving %d stage(s)", len(served))
             except TollwayError as exc:
                 log.error("reload failed, still serving the previous snapshot: %s", exc)
 
-    reloader = loop.create_task(reload())
+    tasks = [loop.create_task(reload())]
+    if options.watch:
+        tasks.append(loop.create_task(watch_code(executor)))
     await stop.wait()
     server.close()
     await state.drain(DRAIN_TIMEOUT_S)
-    reloader.cancel()
+    for task in tasks:
+        task.cancel()
     await client.close()
+    await executor.close()
+
+
+def log_dir(store_url: str) -> str:
+    """Function logs live next to the build folder (``tollway logs`` reads them there)."""
+    return str(Path(default_build_root(store_url)).parent / "logs")
+
+
+async def watch_code(executor: LocalExecutor) -> None:
+    """``--watch``: once a second, replace the instances of functions whose code changed."""
+    seen: dict[str, float] = {}
+    while True:
+        for name, fn in executor.functions.items():
+            stamp = await asyncio.to_thread(code_stamp, fn)
+            if name in seen and stamp != seen[name]:
+                log.warning("code of %s changed: new instances from now on", name)
+                executor.replace_instances(name)
+            seen[name] = stamp
+        await asyncio.sleep(WATCH_INTERVAL_S)
 
 
 def print_urls(stages: Sequence[ServedStage], host: str, port: int) -> None:

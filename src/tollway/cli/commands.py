@@ -35,6 +35,10 @@ def run(args: argparse.Namespace, store_url: str, overrides: dict[str, str]) -> 
         for api in control.list_apis():
             print(f"{api.id}\t{api.name}\t{api.key}")
         return 0
+    if command in ("build", "invoke", "logs", "functions"):
+        from tollway.cli import functions
+
+        return functions.run(args, control, store_url, overrides)
     if command == "stages":
         for stage in control.list_stages(args.api):
             print(f"{stage.api_id}\t{stage.name}\t{stage.deployment_id}")
@@ -56,7 +60,10 @@ def _import(args: argparse.Namespace, control: ControlPlane, overrides: dict[str
     for outcome in outcomes:
         for warning in outcome.warnings:
             print(f"tollway: warning: {warning}", file=sys.stderr)
-        print(f"{outcome.api_id}\t{outcome.name}\tstages: {', '.join(outcome.stages) or '-'}")
+        if outcome.api_id:
+            print(f"{outcome.api_id}\t{outcome.name}\tstages: {', '.join(outcome.stages) or '-'}")
+        for name in outcome.functions:
+            print(f"function\t{name}")
     return 0
 
 
@@ -74,7 +81,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
                 if warning not in seen:
                     seen.add(warning)
                     print(f"tollway: warning: {warning}", file=sys.stderr)
-        api_ids = frozenset(o.api_id for o in outcomes)
+        api_ids = frozenset(o.api_id for o in outcomes if o.api_id)
     try:
         sock = launcher.bind_socket(args.host, args.port)
     except OSError as exc:
@@ -89,7 +96,14 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         print("tollway: warning: no API stage to serve", file=sys.stderr)
     launcher.print_urls(served, args.host, port)
     options = launcher.ServeOptions(
-        host=args.host, port=port, workers=args.workers, store_url=store_url, api_ids=api_ids
+        host=args.host,
+        port=port,
+        workers=args.workers,
+        store_url=store_url,
+        api_ids=api_ids,
+        function_concurrency=args.function_concurrency,
+        idle_timeout_s=args.idle_timeout,
+        watch=args.watch,
     )
     return launcher.serve(options, sock)
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tollway import __version__
+from tollway.cli import functions
 from tollway.errors import TollwayError
 
 DEFAULT_STORE = "sqlite:///.tollway/tollway.db"
@@ -51,6 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes sharing the port (default 1)")
+    serve.add_argument(
+        "--watch", action="store_true", help="replace function instances when their code changes"
+    )
+    serve.add_argument(
+        "--function-concurrency",
+        type=int,
+        default=16,
+        help="function instances at once per worker, besides reserved concurrency (default 16)",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=300.0,
+        help="stop idle function instances after SECONDS (default 300)",
+    )
     _import_options(serve)
 
     imp = sub.add_parser("import", help="import FILEs into the store (and deploy them)")
@@ -77,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     stages.add_argument("action", choices=("list",))
     stages.add_argument("--api", help="only this API id")
 
+    functions.add_parsers(sub)
     sub.add_parser("version", help="print the version")
     return parser
 
