@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import orjson
@@ -10,15 +9,7 @@ import orjson
 from tollway.dataplane.constants import ACCOUNT_ID
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.mapping.inputs import TemplateInputs
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def request_time(epoch_ms: int) -> str:
-    """``$context.requestTime`` in CLF form, UTC: ``25/Nov/2026:22:33:55 +0000``."""
-    t = time.gmtime(epoch_ms / 1000)
-    month = _MONTHS[t.tm_mon - 1]
-    return f"{t.tm_mday:02d}/{month}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+from tollway.functions.events import request_time
 
 
 def context_vars(ctx: RequestContext) -> dict[str, Any]:
