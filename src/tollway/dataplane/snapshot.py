@@ -153,9 +153,7 @@ def _compile_method(
             if integration.request_parameters
             else None
         ),
-        request_templates={
-            ctype.lower(): compile_template(text) for ctype, text in integration.request_templates.items()
-        },
+        request_templates=_compile_templates(integration.request_templates),
         responses=tuple(r for r in responses if r.pattern is not None),
         default_response=default,
     )
@@ -181,11 +179,14 @@ def _compile_response(response: IntegrationResponse) -> CompiledResponse:
             if response.response_parameters
             else None
         ),
-        templates={
-            ctype.lower(): compile_template(text) for ctype, text in response.response_templates.items()
-        },
+        templates=_compile_templates(response.response_templates),
         content_handling=response.content_handling,
     )
+
+
+def _compile_templates(templates: Mapping[str, str]) -> dict[str, CompiledTemplate]:
+    """Templates keyed by lower-cased media type (requests choose them case-insensitively)."""
+    return {media_type.lower(): compile_template(text) for media_type, text in templates.items()}
 
 
 def substitute_stage_variables(text: str, variables: Mapping[str, str]) -> str:
