@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tollway.dataplane.constants import ACCOUNT_ID
 from tollway.dataplane.context import IntegrationRequest, IntegrationResult, RequestContext, Response
+from tollway.dataplane.forwarded import with_forwarded
 from tollway.dataplane.integrations.lambda_ import FUNCTION_ERROR_HEADER
 from tollway.dataplane.snapshot import CompiledMethod
 from tollway.errors import LambdaResponseError
@@ -23,7 +24,7 @@ def proxy_event(ctx: RequestContext, method: CompiledMethod) -> IntegrationReque
             path=ctx.path,
             resource_path=ctx.resource_path,
             path_params=ctx.raw_path_params,
-            headers=ctx.request.headers,
+            headers=with_forwarded(ctx, ctx.request.headers),
             query=ctx.query,
             body=ctx.request.body,
             is_binary=served.binary.is_binary(ctx.header_map.get("content-type")),

@@ -158,13 +158,22 @@ async def test_http_proxy_passes_path_query_headers_body_and_appends_x_forwarded
         b"hi",
         29.0,
     )
-    assert request.headers == [("X-Custom", "v"), ("X-Forwarded-For", "198.51.100.1, 203.0.113.9")]
+    assert request.headers == [
+        ("X-Custom", "v"),
+        ("X-Forwarded-For", "198.51.100.1, 203.0.113.9"),
+        ("X-Forwarded-Proto", "http"),
+        ("X-Forwarded-Port", "80"),
+    ]
 
 
 async def test_http_proxy_without_client_x_forwarded_for_sends_the_source_ip() -> None:
     served = one_method("/{proxy+}", "ANY", PROXY)
     request = await mapped(served, "GET", "/x")
-    assert request.headers == [("X-Forwarded-For", CLIENT_IP)]
+    assert request.headers == [
+        ("X-Forwarded-For", CLIENT_IP),
+        ("X-Forwarded-Proto", "http"),
+        ("X-Forwarded-Port", "80"),
+    ]
 
 
 async def test_http_proxy_integration_http_method_overrides_the_request_method() -> None:

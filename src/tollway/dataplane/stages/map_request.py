@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 
 from tollway.dataplane.binary import convert_request_body
 from tollway.dataplane.context import IntegrationRequest, RequestContext
+from tollway.dataplane.forwarded import with_forwarded
 from tollway.dataplane.lambda_proxy import proxy_event
 from tollway.dataplane.mapping.params import MappedRequestParameters
 from tollway.dataplane.services import Services
@@ -45,10 +46,7 @@ def _proxy_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationRe
     headers = [(k, v) for k, v in ctx.request.headers if k.lower() not in _NOT_FORWARDED]
     for name, values in mapped.headers.items():
         headers = [(k, v) for k, v in headers if k.lower() != name.lower()] + [(name, v) for v in values]
-    forwarded = ctx.header_map.get("x-forwarded-for")
-    client = ctx.request.source_ip
-    headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
-    headers.append(("X-Forwarded-For", f"{forwarded}, {client}" if forwarded else client))
+    headers = with_forwarded(ctx, headers)
     integration = method.integration
     assert integration is not None
     verb = integration.http_method or ctx.request.method
