@@ -247,7 +247,6 @@ def test_no_function_process_survives_serve_shutdown(serve: Any, tmp_path: Path)
     assert left == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a setsid() grandchild escapes killpg and outlives serve")
 def test_no_daemonized_grandchild_survives_serve_shutdown(serve: Any, tmp_path: Path) -> None:
     """Lambda destroys the whole execution environment: even a double-forked setsid daemon."""
     left = _leftovers_after_shutdown(serve, tmp_path, daemon="1")

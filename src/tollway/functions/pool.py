@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
+from tollway.functions import reaper
 from tollway.functions.code import CodeError, worker_spec
 from tollway.functions.executor import InvokeResult, TooManyRequests
 from tollway.functions.faults import Outcome
@@ -39,6 +40,9 @@ class Pool:
     """Owns every worker process of one executor."""
 
     def __init__(self, logs: LogStore, total_concurrency: int, idle_timeout_s: float, region: str) -> None:
+        self.token = reaper.new_token()
+        """Marks this pool's workers and everything they start (see ``reaper``)."""
+        reaper.become_subreaper()
         self.logs = logs
         self.total = total_concurrency
         self.idle_timeout_s = idle_timeout_s
@@ -137,6 +141,7 @@ class Pool:
 
     def _new_instance(self, target: Target) -> Instance:
         spec = worker_spec(target.name, target.version, target.config, target.build_dir, self.region)
+        spec.env[reaper.MARKER] = self.token
         if len(self._live) >= self.total:
             self._evict_oldest_idle()
         inst = Instance(target.name, target.version, target.config, spec, lambda data: None)
@@ -204,9 +209,10 @@ class Pool:
         return len(self._live)
 
     def close(self) -> None:
-        """Stop every instance, busy or idle."""
+        """Stop every instance, busy or idle, and whatever they left running."""
         for inst in list(self._live):
             self._discard(inst)
+        reaper.kill_marked(self.token)
         self._idle.clear()
 
 
