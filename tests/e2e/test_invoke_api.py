@@ -121,7 +121,6 @@ def test_unknown_function_is_resource_not_found(client: Any) -> None:
     assert "arn:aws:lambda:us-east-1:123456789012:function:NoSuchFunction" in error["Error"]["Message"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: invoke_api.py answers 202/204 before looking the function up")
 @pytest.mark.parametrize("kind", ["Event", "DryRun"])
 def test_unknown_function_is_not_found_for_event_and_dry_run_too(client: Any, kind: str) -> None:
     """Lambda validates the function before queueing an Event invocation (and DryRun exists

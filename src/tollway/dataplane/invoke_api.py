@@ -46,6 +46,11 @@ class InvokeApi:
         headers = {name.lower(): value for name, value in request.headers}
         kind = headers.get("x-amz-invocation-type", "RequestResponse")
         payload = request.body or b"{}"
+        if kind in ("DryRun", "Event"):
+            try:  # Lambda validates the function before answering 204 / 202
+                self._executor.check(function.name, qualifier)
+            except FunctionNotFound:
+                return _not_found(str(function), rid)
         if kind == "DryRun":
             return Response(204, [("x-amzn-RequestId", rid)], b"")
         if kind == "Event":
@@ -58,8 +63,7 @@ class InvokeApi:
         try:
             result = await self._executor.invoke(function.name, payload, qualifier=qualifier, request_id=rid)
         except FunctionNotFound:
-            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function}"
-            return _error(404, "ResourceNotFoundException", f"Function not found: {arn}", rid)
+            return _not_found(str(function), rid)
         except TooManyRequests:
             return _error(429, "TooManyRequestsException", "Rate Exceeded.", rid)
         out = [
@@ -79,6 +83,11 @@ class InvokeApi:
         except (FunctionNotFound, TooManyRequests) as exc:
             log.warning("asynchronous invocation %s of %s failed: %r", rid, name, exc)
             return None
+
+
+def _not_found(function: str, rid: str) -> Response:
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function}"
+    return _error(404, "ResourceNotFoundException", f"Function not found: {arn}", rid)
 
 
 def _error(status: int, error_type: str, message: str, rid: str) -> Response:

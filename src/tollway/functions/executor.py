@@ -45,6 +45,10 @@ class Executor(Protocol):
         """
         ...
 
+    def check(self, name: str, qualifier: str | None = None) -> None:
+        """Raise FunctionNotFound unless the function (and version or alias) exists."""
+        ...
+
     async def close(self) -> None:
         """Stop every instance; no process may outlive this."""
         ...

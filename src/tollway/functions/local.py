@@ -76,6 +76,11 @@ class LocalExecutor:
         request_id = request_id or str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
         return await self._pool.invoke(target, request_id, arn, payload)
 
+    def check(self, name: str, qualifier: str | None = None) -> None:
+        """Raise FunctionNotFound unless ``name`` (and its qualifier) can be invoked."""
+        fn_name, qualifier = parse_function_name(name, qualifier)
+        self._target(fn_name, qualifier)
+
     @property
     def functions(self) -> Mapping[str, FunctionDef]:
         """The current definitions, by function name (read-only)."""
