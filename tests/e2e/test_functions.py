@@ -437,7 +437,6 @@ def test_weighted_alias_splits_invocations_between_versions(serve: Any, tmp_path
     assert seen == {("1", "one", "code one"), ("2", "two", "code one")}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a published version does not snapshot the code (config only)")
 def test_publish_after_a_code_change_makes_a_version_that_keeps_the_old_code(
     serve: Any, tmp_path: Path
 ) -> None:

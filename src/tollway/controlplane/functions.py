@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from tollway.controlplane.errors import BadRequest, NotFound
 from tollway.dataplane.constants import ACCOUNT_ID, REGION
+from tollway.functions.snapshots import snapshot_code
 from tollway.model.functions import LATEST, FunctionAlias, FunctionConfig, FunctionDef
 from tollway.stores.base import FunctionRecord, StoreReader, StoreWriter
 
@@ -62,15 +63,16 @@ def store_imported(tx: StoreWriter, source: str, functions: tuple[FunctionDef, .
 
 
 def publish_version(tx: StoreWriter, name: str, description: str | None) -> str:
-    """Snapshot ``$LATEST`` as the next version number; as Lambda, publish nothing and
-    answer the last version when the config has not changed since it was published."""
+    """Snapshot ``$LATEST`` (config and a frozen copy of its code) as the next version
+    number; as Lambda, publish nothing and answer the last version when neither changed."""
     record = function_or_raise(tx, name)
     fn = record.function
+    frozen = replace(fn.config, code_path=snapshot_code(fn.config.code_path))
     latest = max(fn.versions, key=int) if fn.versions else None
-    if latest is not None and _unchanged(fn.versions[latest], fn.config):
+    if latest is not None and _unchanged(fn.versions[latest], frozen):
         return latest
     number = str(int(latest or 0) + 1)
-    config = replace(fn.config, description=description or fn.config.description)
+    config = replace(frozen, description=description or fn.config.description)
     tx.put_function(replace(record, function=replace(fn, versions={**fn.versions, number: config})))
     return number
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tollway.errors import DefinitionError
 from tollway.formats.loader import import_file
+from tollway.functions.snapshots import snapshot_code
 from tollway.model.functions import FunctionAlias, FunctionConfig, FunctionDef
 from tollway.model.imported import ImportResult
 
@@ -71,7 +73,7 @@ def test_sam_function_reads_every_property_with_globals_merged_as_sam_does() -> 
         logical_id="HelloFunction",
         config=expected_config,
         reserved_concurrency=5,
-        versions={"1": expected_config},
+        versions={"1": replace(expected_config, code_path=snapshot_code(str(FIXTURES / "hello")))},
         aliases={"live": FunctionAlias("live", "1")},
         auto_publish_alias="live",
     )
@@ -163,13 +165,15 @@ def test_cloudformation_function_versions_and_weighted_alias() -> None:
         layers=(LAYER,),
         description="Orders service",
     )
+    frozen = snapshot_code(str(FIXTURES / "cfn_code"))
+    assert frozen != config.code_path  # a version runs a frozen copy of the code
     assert orders == FunctionDef(
         name="orders",
         logical_id="Fn",
         config=config,
         versions={
-            "1": FunctionConfig(**{**_fields(config), "description": "first"}),
-            "2": FunctionConfig(**{**_fields(config), "description": None}),
+            "1": FunctionConfig(**{**_fields(config), "description": "first", "code_path": frozen}),
+            "2": FunctionConfig(**{**_fields(config), "description": None, "code_path": frozen}),
         },
         aliases={"live": FunctionAlias("live", "2", {"1": 0.25})},
     )

@@ -40,6 +40,7 @@ from tollway.formats.cloudformation.functions_props import (
 )
 from tollway.formats.cloudformation.intrinsics import Resolver
 from tollway.formats.cloudformation.sam import LOCAL_KEY_PREFIX, PLACEHOLDER_BUCKET
+from tollway.functions.snapshots import snapshot_code
 from tollway.model.functions import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
@@ -238,7 +239,9 @@ def _read_versions(reader: _Reader) -> None:
                 reader.warn(f"version {logical_id} is of function {function!r}, not one of this template")
             continue
         description = _text(prop(r, logical_id, "Description"))
-        versions = {**fn.versions, number: replace(fn.config, description=description)}
+        # A version is frozen code as well as config: later edits of the folder must not reach it.
+        frozen = replace(fn.config, description=description, code_path=snapshot_code(fn.config.code_path))
+        versions = {**fn.versions, number: frozen}
         reader.found[function] = replace(fn, versions=versions)
 
 
