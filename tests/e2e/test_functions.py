@@ -18,6 +18,7 @@ import socket
 import subprocess
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -507,3 +508,28 @@ def test_build_installs_each_functions_requirements_into_its_own_folder(serve: A
     old = httpx.get(f"{server.url}/Prod/old").json()
     assert new["version"] == "1.16.0" and new["file"].startswith(folders["SixNewFunction"])
     assert old["version"] == "1.15.0" and old["file"].startswith(folders["SixOldFunction"])
+
+
+# --- definitions: layers, zipped code, other runtimes, plain CloudFormation ------------------
+
+
+def test_local_layer_zip_code_and_runtime_warning(serve: Any, tmp_path: Path) -> None:
+    """A function imports a module from its AWS::Serverless::LayerVersion's python/ folder;
+    a CodeUri .zip runs; a runtime other than the installed Python runs on it, with a warning."""
+    folder = tmp_path / "layers"
+    shutil.copytree(FIXTURES / "layers", folder)
+    with zipfile.ZipFile(folder / "code.zip", "w") as archive:
+        archive.write(folder / "zipsrc" / "app.py", "app.py")
+    server = serve(str(folder / "template.yaml"))
+    assert httpx.get(f"{server.url}/Prod/layered").json() == {"greeting": "from the layer"}
+    assert httpx.get(f"{server.url}/Prod/zipped").json() == {"packaged": "zip", "fn": "ZippedFunction"}
+    _, _, err = server.stop()
+    assert "LayeredFunction: python3.9 runs on the installed Python" in err
+
+
+def test_plain_cloudformation_lambda_function_behind_resource_and_method(serve: Any) -> None:
+    """AWS::Lambda::Function (FunctionName, Code folder, Environment) invoked through an
+    AWS::ApiGateway::Method AWS_PROXY integration whose URI names ${Function.Arn}."""
+    server = serve(str(FIXTURES / "cfn" / "template.yaml"))
+    got = httpx.get(f"{server.url}/v1/items/7").json()
+    assert got == {"resource": "/items/{id}", "id": "7", "mode": "cfn", "fn": "items-fn"}
