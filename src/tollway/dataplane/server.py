@@ -218,6 +218,8 @@ class HttpProtocol(asyncio.Protocol):
                     return
                 transport.write(encode_response(response, keep_alive, request.protocol == "HTTP/1.0"))
                 if not keep_alive:
+                    self._closing = True  # ignore anything pipelined after it
+                    self._queue.clear()
                     transport.close()
                     return
                 if len(self._queue) <= 32:
