@@ -37,6 +37,8 @@ async def run(ctx: RequestContext, services: Services) -> None:
     try:
         for stage in STAGES:
             await stage(ctx, services)
+            if ctx.response is not None:  # answered early (a static MOCK answer, later a cache hit)
+                break
     except GatewayError as error:
         on_error(ctx, error, services)
     except Exception:  # a bug must cost one 500, never the connection

@@ -25,29 +25,32 @@ LINGER_S = 2.0
 """How long a rejected connection is read (and dropped) before it is closed."""
 
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
-_SKIP_ON_WRITE = frozenset({b"content-length", b"connection", b"transfer-encoding"})
+_STATUS_LINES = {code: f"HTTP/1.1 {code} {phrase}\r\n" for code, phrase in _REASONS.items()}
+_METHODS = {m.encode(): m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
+_PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
+_SKIP_ON_WRITE = frozenset({"content-length", "connection", "transfer-encoding"})
+_SKIP_LENGTHS = frozenset(len(name) for name in _SKIP_ON_WRITE)
 
 
 def encode_response(response: Response, keep_alive: bool, http10: bool = False) -> bytes:
     """Serialise a response; the server owns Content-Length and Connection.
 
     An HTTP/1.0 client that asked for keep-alive is told the connection persists (RFC 7230 6.3).
+    The head is built as text and encoded once: this runs for every response.
     """
     status = response.status
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n".encode()]
+    head = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status} Unknown\r\n"]
     for name, value in response.headers:
-        raw = name.encode("latin-1")
-        if raw.lower() in _SKIP_ON_WRITE:
+        if len(name) in _SKIP_LENGTHS and name.lower() in _SKIP_ON_WRITE:
             continue
-        lines.append(raw + b": " + value.encode("latin-1", "replace") + b"\r\n")
-    lines.append(b"content-length: %d\r\n" % len(response.body))
+        head.append(f"{name}: {value}\r\n")
+    head.append(f"content-length: {len(response.body)}\r\n")
     if not keep_alive:
-        lines.append(b"connection: close\r\n")
+        head.append("connection: close\r\n")
     elif http10:
-        lines.append(b"connection: keep-alive\r\n")
-    lines.append(b"\r\n")
-    lines.append(response.body)
-    return b"".join(lines)
+        head.append("connection: keep-alive\r\n")
+    head.append("\r\n")
+    return "".join(head).encode("latin-1", "replace") + response.body
 
 
 def _error_bytes(status: int, message: str) -> bytes:
@@ -153,13 +156,16 @@ class HttpProtocol(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self._closing:
             return
+        parser = self._parser
+        method = parser.get_method()
+        version = parser.get_http_version()
         request = Request(
-            method=self._parser.get_method().decode("ascii"),
+            method=_METHODS.get(method) or method.decode("ascii"),
             target=self._url.decode("latin-1"),
             headers=self._headers,
-            body=b"".join(self._body),
+            body=b"".join(self._body) if self._body else b"",
             source_ip=self._source_ip,
-            protocol=f"HTTP/{self._parser.get_http_version()}",
+            protocol=_PROTOCOLS.get(version) or f"HTTP/{version}",
         )
         self._queue.append((request, self._parser.should_keep_alive()))
         if len(self._queue) > 32 and self._transport is not None:

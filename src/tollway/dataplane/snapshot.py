@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tollway.dataplane.binary import BinaryTypes
 from tollway.dataplane.gateway_responses import GatewayResponses, compile_gateway_responses
+from tollway.dataplane.integrations.mock import mock_status
 from tollway.dataplane.mapping.params import (
     RequestParameterMapper,
     ResponseParameterMapper,
@@ -21,11 +22,13 @@ from tollway.dataplane.mapping.params import (
 )
 from tollway.dataplane.mapping.vtl import CompiledTemplate, TemplateError, compile_template
 from tollway.dataplane.routing.index import RouteIndex
-from tollway.errors import DefinitionError
+from tollway.errors import ApiConfigurationError, DefinitionError
 from tollway.functions.arn import function_from_uri
 from tollway.model import Deployment, Integration, IntegrationResponse, Method, RestApi, Stage
 from tollway.model.ids import resource_id
 
+JSON = "application/json"
+_HEADER_TARGET = "method.response.header."
 _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
 SERVED_TYPES = frozenset({"HTTP", "HTTP_PROXY", "MOCK", "AWS", "AWS_PROXY"})
@@ -41,6 +44,18 @@ class CompiledResponse:
     parameters: ResponseParameterMapper | None
     templates: dict[str, CompiledTemplate]
     content_handling: str | None
+    literal_headers: tuple[tuple[str, str], ...] | None = None
+    """The header mappings when every one is a ``'literal'`` (None when one reads the request)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaticResponse:
+    """A whole answer known at deploy time (a MOCK method whose templates are constants, like
+    the CORS preflight SAM generates): the request path skips mapping and integration."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +78,26 @@ class CompiledMethod:
     request_templates: dict[str, CompiledTemplate] = field(default_factory=dict)
     responses: tuple[CompiledResponse, ...] = ()
     default_response: CompiledResponse | None = None
+    static: StaticResponse | None = None
+    """The answer to a JSON (or body-less) request, when it cannot depend on the request."""
 
     @property
     def proxy(self) -> bool:
         return self.kind in ("HTTP_PROXY", "AWS_PROXY")
+
+    def select(self, selector: str | None) -> CompiledResponse:
+        """The integration response whose ``selectionPattern`` matches ``selector``, else the
+        default. AWS matches the whole string (Java ``matches``); a successful Lambda
+        invocation (selector None) always takes the default. No match and no default is an
+        API configuration error (500 "Internal server error")."""
+        if selector is not None:
+            for response in self.responses:
+                assert response.pattern is not None
+                if response.pattern.fullmatch(selector):
+                    return response
+        if self.default_response is None:
+            raise ApiConfigurationError(detail=f"no integration response matches {selector!r} and no default")
+        return self.default_response
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +140,12 @@ def compile_stage(stage: Stage, deployment: Deployment) -> ServedStage:
     return ServedStage(
         api=api,
         stage=stage,
-        routes=RouteIndex(resources),
+        routes=RouteIndex(
+            {
+                path: {verb: _with_static(method, api) for verb, method in methods.items()}
+                for path, methods in resources.items()
+            }
+        ),
         gateway_responses=compile_gateway_responses(api),
         binary=BinaryTypes(api.binary_media_types),
         resource_ids=resource_ids,
@@ -171,7 +207,13 @@ def _compile_response(response: IntegrationResponse) -> CompiledResponse:
         status = int(response.status_code)
     except ValueError:
         raise TemplateError(f"invalid integration response statusCode {response.status_code!r}") from None
+    literals = tuple(
+        (target[len(_HEADER_TARGET) :], source[1:-1])
+        for target, source in response.response_parameters.items()
+        if target.startswith(_HEADER_TARGET) and len(source) >= 2 and source[0] == source[-1] == "'"
+    )
     return CompiledResponse(
+        literal_headers=literals if len(literals) == len(response.response_parameters) else None,
         status=status,
         pattern=compiled_pattern,
         parameters=(
@@ -182,6 +224,30 @@ def _compile_response(response: IntegrationResponse) -> CompiledResponse:
         templates=_compile_templates(response.response_templates),
         content_handling=response.content_handling,
     )
+
+
+def _with_static(method: CompiledMethod, api: RestApi) -> CompiledMethod:
+    """``method`` with its StaticResponse, when MOCK makes the answer a constant."""
+    if method.kind != "MOCK" or method.config_error or method.request_parameters or api.binary_media_types:
+        return method
+    template = method.request_templates.get(JSON)
+    if set(method.request_templates) - {JSON} or (template is not None and template.constant is None):
+        return method
+    status = mock_status(template.constant.encode() if template and template.constant else b"")
+    try:
+        chosen = method.select(str(status))
+    except ApiConfigurationError:
+        return method
+    body_template = chosen.templates.get(JSON)
+    if chosen.literal_headers is None or set(chosen.templates) - {JSON}:
+        return method
+    if body_template is not None and body_template.constant is None:
+        return method
+    headers = chosen.literal_headers
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers = (*headers, ("Content-Type", JSON))
+    body = body_template.constant.encode() if body_template and body_template.constant else b""
+    return replace(method, static=StaticResponse(chosen.status, headers, body))
 
 
 def _compile_templates(templates: Mapping[str, str]) -> dict[str, CompiledTemplate]:

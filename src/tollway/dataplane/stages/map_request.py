@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from tollway.dataplane.binary import convert_request_body
-from tollway.dataplane.context import IntegrationRequest, RequestContext
+from tollway.dataplane.context import IntegrationRequest, RequestContext, Response
 from tollway.dataplane.forwarded import with_forwarded
 from tollway.dataplane.lambda_proxy import proxy_event
 from tollway.dataplane.mapping.params import MappedRequestParameters
@@ -29,6 +29,10 @@ async def map_request(ctx: RequestContext, services: Services) -> None:
     assert method is not None and ctx.served is not None
     if method.config_error is not None or method.integration is None:
         raise ApiConfigurationError(detail=method.config_error)
+    static = method.static
+    if static is not None and _media_type(ctx.header_map.get("content-type")) in ("", "application/json"):
+        ctx.response = Response(static.status, list(static.headers), static.body)
+        return
     if method.kind == "AWS_PROXY":
         ctx.integration_request = proxy_event(ctx, method)
     elif method.proxy:

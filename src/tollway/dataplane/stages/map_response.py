@@ -16,7 +16,6 @@ from tollway.dataplane.lambda_proxy import proxy_response
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompiledMethod, CompiledResponse
 from tollway.dataplane.variables import template_inputs
-from tollway.errors import ApiConfigurationError
 
 # HTTP_PROXY: API Gateway renames these backend headers to x-amzn-Remapped-<name>.
 _REMAPPED = frozenset({"server", "date", "content-length", "authorization", "connection", "www-authenticate"})
@@ -47,27 +46,10 @@ def _proxy_response(result: IntegrationResult) -> Response:
     return Response(result.status, headers, result.body)
 
 
-def select_response(method: CompiledMethod, selector: str | None) -> CompiledResponse:
-    """The integration response whose ``selectionPattern`` matches ``selector``, else the default.
-
-    AWS matches the whole string (Java ``matches``); a successful Lambda invocation (selector
-    None) always takes the default. No match and no default is an API configuration error
-    (500 "Internal server error").
-    """
-    if selector is not None:
-        for response in method.responses:
-            assert response.pattern is not None
-            if response.pattern.fullmatch(selector):
-                return response
-    if method.default_response is None:
-        raise ApiConfigurationError(detail=f"no integration response matches {selector!r} and no default")
-    return method.default_response
-
-
 def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: IntegrationResult) -> Response:
     served = ctx.served
     assert served is not None
-    chosen = select_response(method, _selector(method, result))
+    chosen = method.select(_selector(method, result))
     backend_text = result.body.decode("utf-8", "replace")
     headers: list[tuple[str, str]] = []
     inputs = None
