@@ -1,10 +1,20 @@
-"""HTTP and HTTP_PROXY integrations: one pooled aiohttp client for every backend."""
+"""HTTP and HTTP_PROXY integrations: one pooled HTTP/1.1 client for every backend.
+
+Hand-written on asyncio protocols with httptools' response parser (llhttp), because it is
+the hot path of a proxy: measured against aiohttp's client it does a fraction of the work
+per request. Connections are kept alive and reused per (scheme, host, port); a reused
+connection that the backend had already closed is retried once on a fresh one when no
+byte of the answer arrived.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
+from collections import deque
+from urllib.parse import urlsplit
 
-import aiohttp
+import httptools
 
 from tollway.dataplane.context import IntegrationRequest, IntegrationResult
 from tollway.errors import IntegrationFailure, IntegrationTimeout
@@ -13,47 +23,183 @@ from tollway.errors import IntegrationFailure, IntegrationTimeout
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host"}
 )
+_MAX_IDLE_PER_ORIGIN = 256
+
+Origin = tuple[str, str, int]
+
+
+class _Exchange(asyncio.Protocol):
+    """One keep-alive connection to a backend, answering one request at a time."""
+
+    def __init__(self, origin: Origin) -> None:
+        self.origin = origin
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.waiter: asyncio.Future[IntegrationResult] | None = None
+        self.status = 0
+        self.headers: list[tuple[str, str]] = []
+        self.body: list[bytes] = []
+        self.started = False
+        self.head_only = False
+        self.reusable = False
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.started = True
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(IntegrationFailure(detail=f"bad response from {self.origin[1]}: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self.reusable = False
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            return
+        if self.status and not self.parser.should_keep_alive():
+            self._finish()  # a body delimited by the end of the connection
+        else:
+            waiter.set_exception(ConnectionResetError(f"connection to {self.origin[1]} closed"))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+        if self.head_only:  # no body follows a HEAD answer, whatever Content-Length says
+            self._finish()
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.reusable = self.parser.should_keep_alive() and not self.head_only
+            self._finish()
+
+    # client side
+    def send(self, data: bytes, head_only: bool) -> asyncio.Future[IntegrationResult]:
+        assert self.transport is not None
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.status, self.headers, self.body = 0, [], []
+        self.started, self.head_only, self.reusable = False, head_only, False
+        self.transport.write(data)
+        return self.waiter
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def _finish(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(IntegrationResult(self.status, self.headers, b"".join(self.body)))
+
+    def _fail(self, error: Exception) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(error)
+        self.close()
 
 
 class HttpClient:
     """A pooled HTTP/1.1 client shared by every HTTP and HTTP_PROXY integration of a worker."""
 
-    def __init__(self, *, limit: int = 1000) -> None:
-        self._limit = limit
-        self._session: aiohttp.ClientSession | None = None
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=60, enable_cleanup_closed=True)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                auto_decompress=False,
-                skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
-                cookie_jar=aiohttp.DummyCookieJar(),
-            )
-        return self._session
+    def __init__(self) -> None:
+        self._idle: dict[Origin, deque[_Exchange]] = {}
+        self._ssl: ssl.SSLContext | None = None
 
     async def call(self, request: IntegrationRequest) -> IntegrationResult:
-        session = self._get_session()
-        headers = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP]
+        try:
+            origin, target = _split(request.url)
+        except ValueError as exc:
+            raise IntegrationFailure(detail=f"invalid endpoint {request.url!r}: {exc}") from None
+        data = _encode(request, origin, target)
+        head_only = request.method == "HEAD"
+        exchange: _Exchange | None = None
         try:
             async with asyncio.timeout(request.timeout_s):
-                async with session.request(
-                    request.method,
-                    request.url,
-                    headers=headers,
-                    data=request.body if request.body else None,
-                    allow_redirects=False,
-                ) as resp:
-                    body = await resp.read()
-                    raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.raw_headers]
-                    return IntegrationResult(resp.status, raw, body)
-        except TimeoutError:
-            raise IntegrationTimeout(detail=f"{request.method} {request.url} timed out") from None
-        except (aiohttp.ClientError, OSError, ValueError) as exc:
-            raise IntegrationFailure(detail=f"{request.method} {request.url}: {exc}") from None
+                exchange, reused = await self._connection(origin)
+                try:
+                    result = await exchange.send(data, head_only)
+                except ConnectionError:
+                    if not reused or exchange.started:
+                        raise
+                    exchange, _ = await self._connection(origin, fresh=True)  # the backend closed it
+                    result = await exchange.send(data, head_only)
+        except BaseException as exc:
+            if exchange is not None:
+                exchange.close()  # mid-exchange: the connection cannot be reused
+            if isinstance(exc, TimeoutError):
+                raise IntegrationTimeout(detail=f"{request.method} {request.url} timed out") from None
+            if isinstance(exc, OSError | ssl.SSLError):
+                raise IntegrationFailure(detail=f"{request.method} {request.url}: {exc}") from None
+            raise
+        self._release(exchange)
+        return result
+
+    async def _connection(self, origin: Origin, *, fresh: bool = False) -> tuple[_Exchange, bool]:
+        idle = self._idle.get(origin)
+        while idle and not fresh:
+            exchange = idle.pop()
+            if exchange.transport is not None and not exchange.transport.is_closing():
+                return exchange, True
+        scheme, host, port = origin
+        context = self._ssl_context() if scheme == "https" else None
+        loop = asyncio.get_running_loop()
+        _, exchange = await loop.create_connection(
+            lambda: _Exchange(origin), host, port, ssl=context, server_hostname=host if context else None
+        )
+        return exchange, False
+
+    def _release(self, exchange: _Exchange) -> None:
+        if not exchange.reusable or exchange.transport is None:
+            exchange.close()
+            return
+        idle = self._idle.setdefault(exchange.origin, deque())
+        if len(idle) >= _MAX_IDLE_PER_ORIGIN:
+            exchange.close()
+        else:
+            idle.append(exchange)
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context()
+        return self._ssl
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for idle in self._idle.values():
+            for exchange in idle:
+                exchange.close()
+        self._idle.clear()
+
+
+def _split(url: str) -> tuple[Origin, str]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("only http:// and https:// URLs with a host are supported")
+    port = parts.port or (443 if scheme == "https" else 80)
+    target = parts.path or "/"
+    if parts.query:
+        target = f"{target}?{parts.query}"
+    return (scheme, parts.hostname, port), target
+
+
+def _encode(request: IntegrationRequest, origin: Origin, target: str) -> bytes:
+    scheme, host, port = origin
+    default_port = 443 if scheme == "https" else 80
+    authority = host if port == default_port else f"{host}:{port}"
+    head = [f"{request.method} {target} HTTP/1.1\r\nHost: {authority}\r\n"]
+    for name, value in request.headers:
+        if name.lower() in _HOP_BY_HOP or name.lower() == "content-length":
+            continue
+        head.append(f"{name}: {value}\r\n")
+    if request.body or request.method in ("POST", "PUT", "PATCH"):
+        head.append(f"Content-Length: {len(request.body)}\r\n")
+    head.append("\r\n")
+    return "".join(head).encode("latin-1", "replace") + request.body
