@@ -1,0 +1,1 @@
+"""tollway's benchmark suite: peers, scenarios, load (wrk), measures and the report."""

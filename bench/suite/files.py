@@ -1,0 +1,292 @@
+"""The files each peer serves, generated into a temporary folder: same work for every peer.
+
+Every peer answers the same small JSON body (``BODY``); the proxy and vtl scenarios go to one
+shared upstream nginx answering ``UPSTREAM_BODY`` (20 items, for the templates' ``#foreach``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+BODY = '{"message":"hello"}'
+ITEMS = [{"id": i, "name": f"item{i}"} for i in range(20)]
+UPSTREAM_BODY = json.dumps({"message": "hello", "items": ITEMS}, separators=(",", ":"))
+VTL_REQUEST_BODY = json.dumps({"name": "bench", "items": ITEMS}, separators=(",", ":"))
+COLD_FUNCTIONS = 20
+API_KEY = "bench-api-key-0123456789abcdef"
+VALIDATE_BODY = json.dumps(
+    {"name": "bench", "tags": [f"tag-{i:03d}-{'x' * 40}" for i in range(32)]}, separators=(",", ":")
+)
+"""About 2 KB of JSON that satisfies the ``validate`` scenario's model."""
+
+HANDLER = """import json
+
+BODY = json.dumps({"message": "hello"}, separators=(",", ":"))
+
+
+def lambda_handler(event, context):
+    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": BODY}
+"""
+
+ASGI_APP = f"""BODY = {BODY!r}.encode()
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            await send({{"type": message["type"] + ".complete"}})
+            if message["type"] == "lifespan.shutdown":
+                return
+    await send({{"type": "http.response.start", "status": 200, "headers": HEADERS}})
+    await send({{"type": "http.response.body", "body": BODY}})
+"""
+
+CHALICE_APP = """from chalice import Chalice, Response
+
+from chalicelib.handler import lambda_handler
+
+app = Chalice(app_name="bench")
+
+
+@app.route("/hello")
+def hello():
+    result = lambda_handler(app.current_request.to_dict(), None)
+    return Response(body=result["body"], status_code=result["statusCode"], headers=result["headers"])
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def nginx_conf(folder: Path, port: int, locations: str, upstream_port: int = 0) -> Path:
+    """A one-worker nginx serving ``locations`` on 127.0.0.1:port, everything inside ``folder``."""
+    backend = (
+        f"upstream backend {{ server 127.0.0.1:{upstream_port}; keepalive 64; }}" if upstream_port else ""
+    )
+    temp = "\n".join(
+        f"  {kind}_temp_path {folder}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return write(
+        folder / "nginx.conf",
+        f"""worker_processes 1;
+daemon off;
+pid {folder}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+{temp}
+  keepalive_requests 1000000;
+  {backend}
+  server {{
+    listen 127.0.0.1:{port} backlog=2048;
+{locations}
+  }}
+}}
+""",
+    )
+
+
+def nginx_peer_locations() -> str:
+    return f"""    location = /mock {{ default_type application/json; return 200 '{BODY}'; }}
+    location = /proxy {{
+      proxy_pass http://backend/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }}"""
+
+
+def upstream_locations() -> str:
+    return f"    location / {{ default_type application/json; return 200 '{UPSTREAM_BODY}'; }}"
+
+
+def _integration(kind: str, uri: str = "", method: str = "GET") -> dict[str, object]:
+    if kind == "mock":
+        return {
+            "type": "mock",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "responses": {"default": {"statusCode": "200", "responseTemplates": {"application/json": BODY}}},
+        }
+    return {"type": kind, "httpMethod": method, "uri": uri}
+
+
+def _openapi(paths: dict[str, object], **extra: object) -> dict[str, object]:
+    return {"openapi": "3.0.1", "info": {"title": "bench", "version": "1"}, "paths": paths, **extra}
+
+
+def _op(integration: dict[str, object], **extra: object) -> dict[str, object]:
+    return {
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": integration,
+        **extra,
+    }
+
+
+def tollway_mock(folder: Path) -> Path:
+    return write(folder / "mock.json", json.dumps(_openapi({"/mock": {"get": _op(_integration("mock"))}})))
+
+
+def tollway_proxy(folder: Path, upstream_port: int) -> Path:
+    op = _op(_integration("http_proxy", f"http://127.0.0.1:{upstream_port}/"))
+    return write(folder / "proxy.json", json.dumps(_openapi({"/proxy": {"get": op}})))
+
+
+VTL_REQUEST = """{
+  "name": $input.json('$.name'),
+  "count": $input.path('$.items').size(),
+  "items": [#foreach($item in $input.path('$.items'))
+    {"id": $item.id, "label": "$item.name"}#if($foreach.hasNext),#end
+  #end]
+}"""
+
+VTL_RESPONSE = """#set($root = $input.path('$'))
+{"message": "$root.message", "names": [#foreach($item in $root.items)
+  "$item.name"#if($foreach.hasNext),#end
+#end]}"""
+
+
+def tollway_vtl(folder: Path, upstream_port: int) -> Path:
+    integration = {
+        **_integration("http", f"http://127.0.0.1:{upstream_port}/items", "POST"),
+        "requestTemplates": {"application/json": VTL_REQUEST},
+        "passthroughBehavior": "never",
+        "responses": {
+            "default": {"statusCode": "200", "responseTemplates": {"application/json": VTL_RESPONSE}}
+        },
+    }
+    return write(folder / "vtl.json", json.dumps(_openapi({"/vtl": {"post": _op(integration)}})))
+
+
+def tollway_validate(folder: Path) -> Path:
+    schema = {
+        "type": "object",
+        "required": ["name", "tags"],
+        "properties": {"name": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}},
+    }
+    op = _op(
+        _integration("mock"),
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}},
+        },
+    )
+    op["x-amazon-apigateway-request-validator"] = "body"
+    doc = _openapi(
+        {"/validate": {"post": op}},
+        components={"schemas": {"Item": schema}},
+        **{"x-amazon-apigateway-request-validators": {"body": {"validateRequestBody": True}}},
+    )
+    return write(folder / "validate.json", json.dumps(doc))
+
+
+def tollway_key_plan(folder: Path) -> Path:
+    """CloudFormation: a MOCK method with apiKeyRequired, a key and a usage plan that never throttles."""
+    op = _op(_integration("mock"), security=[{"api_key": []}])
+    body = _openapi(
+        {"/mock": {"get": op}},
+        components={"securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}},
+    )
+    resources = {
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "bench", "Body": body}},
+        "Deployment": {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "Api"}}},
+        "Stage": {
+            "Type": "AWS::ApiGateway::Stage",
+            "Properties": {
+                "RestApiId": {"Ref": "Api"},
+                "StageName": "prod",
+                "DeploymentId": {"Ref": "Deployment"},
+            },
+        },
+        "Key": {"Type": "AWS::ApiGateway::ApiKey", "Properties": {"Enabled": True, "Value": API_KEY}},
+        "Plan": {
+            "Type": "AWS::ApiGateway::UsagePlan",
+            "DependsOn": "Stage",
+            "Properties": {
+                "ApiStages": [{"ApiId": {"Ref": "Api"}, "Stage": "prod"}],
+                "Throttle": {"RateLimit": 1000000, "BurstLimit": 1000000},
+            },
+        },
+        "PlanKey": {
+            "Type": "AWS::ApiGateway::UsagePlanKey",
+            "Properties": {"KeyId": {"Ref": "Key"}, "KeyType": "API_KEY", "UsagePlanId": {"Ref": "Plan"}},
+        },
+    }
+    return write(folder / "key_plan.json", json.dumps({"Resources": resources}))
+
+
+def sam_functions(folder: Path, names: list[str], authorizer: bool = False) -> Path:
+    """A SAM template: one Python function per name at GET /NAME (stage Prod), code in folder/code."""
+    write(folder / "code" / "handler.py", HANDLER)
+    write(folder / "code" / "authorizer.py", AUTHORIZER)
+    resources: dict[str, object] = {}
+    for name in names:
+        event: dict[str, object] = {"Path": f"/{name}", "Method": "get"}
+        if authorizer:
+            event["RestApiId"] = {"Ref": "Api"}
+        resources[f"Fn{name.replace('_', '')}"] = {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "CodeUri": "code/",
+                "Handler": "handler.lambda_handler",
+                "Runtime": "python3.11",
+                "Events": {"Get": {"Type": "Api", "Properties": event}},
+            },
+        }
+    if authorizer:
+        resources["Authorizer"] = {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {"CodeUri": "code/", "Handler": "authorizer.handler", "Runtime": "python3.11"},
+        }
+        auth = {"Type": "TOKEN", "FunctionArn": {"Fn::GetAtt": ["Authorizer", "Arn"]}}
+        auth_props = {"FunctionPayloadType": "TOKEN", "Identity": {"ReauthorizeEvery": 300}, **auth}
+        resources["Api"] = {
+            "Type": "AWS::Serverless::Api",
+            "Properties": {
+                "StageName": "Prod",
+                "Auth": {"DefaultAuthorizer": "Token", "Authorizers": {"Token": auth_props}},
+            },
+        }
+    doc = {"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}
+    return write(folder / "template.json", json.dumps(doc))
+
+
+AUTHORIZER = """def handler(event, context):
+    effect = "Allow" if event.get("authorizationToken") == "allow" else "Deny"
+    statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}
+    return {"principalId": "bench", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
+"""
+
+
+def serverless_service(folder: Path, names: list[str]) -> Path:
+    """A serverless.yml (framework v3) with the same handler at GET /NAME for each name."""
+    write(folder / "handler.py", HANDLER)
+    functions = {
+        name: {"handler": "handler.lambda_handler", "events": [{"http": {"path": name, "method": "get"}}]}
+        for name in names
+    }
+    doc = {
+        "service": "bench",
+        "frameworkVersion": "3",
+        "provider": {"name": "aws", "runtime": "python3.11"},
+        "plugins": ["serverless-offline"],
+        "functions": functions,
+    }
+    # JSON is YAML: no YAML writer needed.
+    return write(folder / "serverless.yml", json.dumps(doc, indent=2))
+
+
+def chalice_project(folder: Path) -> Path:
+    write(folder / "app.py", CHALICE_APP)
+    write(folder / "chalicelib" / "__init__.py", "")
+    write(folder / "chalicelib" / "handler.py", HANDLER)
+    write(folder / "requirements.txt", "")
+    config = {"version": "2.0", "app_name": "bench", "stages": {"dev": {"api_gateway_stage": "api"}}}
+    write(folder / ".chalice" / "config.json", json.dumps(config))
+    return folder

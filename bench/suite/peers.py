@@ -1,0 +1,308 @@
+"""The peers: what each one runs for a scenario, and how it is started, checked and stopped.
+
+A peer's ``prepare`` installs what it needs (or raises ``Missing``); its ``launch`` writes the
+scenario's files into a folder and says the command to run and the URL path to load.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from suite import files, install
+from suite.install import Missing
+
+START_TIMEOUT_S = 90.0
+
+
+@dataclass
+class Context:
+    """What the peers share in one run: a temp folder, the installed tools and the upstream."""
+
+    workdir: Path
+    connections: int = 50
+    upstream_port: int = 0
+    _tools: dict[str, str | Missing] = field(default_factory=dict)
+
+    def tool(self, key: str, find: Callable[[], object]) -> str:
+        """``find()`` once per run (an install, maybe); a Missing is remembered and re-raised."""
+        if key not in self._tools:
+            try:
+                self._tools[key] = str(find())
+            except Missing as exc:
+                self._tools[key] = exc
+        found = self._tools[key]
+        if isinstance(found, Missing):
+            raise found
+        return found
+
+    def found(self, key: str) -> str | None:
+        """What ``tool(key)`` found, without installing anything."""
+        found = self._tools.get(key)
+        return found if isinstance(found, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    cmd: list[str]
+    path: str
+    """URL path to load; ``{name}`` is a cold-start function's name."""
+    cwd: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    name: str
+    scenarios: frozenset[str]
+    prepare: Callable[[Context], None]
+    launch: Callable[[Context, str, Path, int], Launch]
+    function_marker: str | None = None
+    """Processes whose command line contains this are function instances, measured apart."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _nginx(ctx: Context) -> str:
+    return ctx.tool("nginx", lambda: install.ensure_apt("nginx", ["nginx-light", "nginx"]))
+
+
+def _launch_nginx(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
+    conf = files.nginx_conf(folder, port, files.nginx_peer_locations(), ctx.upstream_port)
+    return Launch([_nginx(ctx), "-p", str(folder), "-c", str(conf), "-e", "stderr"], f"/{scenario}", folder)
+
+
+def _need_nginx(ctx: Context) -> None:
+    _nginx(ctx)
+
+
+def launch_upstream(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
+    conf = files.nginx_conf(folder, port, files.upstream_locations())
+    return Launch([_nginx(ctx), "-p", str(folder), "-c", str(conf), "-e", "stderr"], "/", folder)
+
+
+def _asgi(ctx: Context) -> None:
+    ctx.tool("uvicorn", lambda: install.ensure_pip("uvicorn, uvloop, httptools", ["uvicorn[standard]"]))
+
+
+def _launch_uvicorn(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
+    files.write(folder / "hello.py", files.ASGI_APP)
+    cmd = [
+        str(install.VENV / "bin" / "uvicorn"),
+        "hello:app",
+        "--app-dir",
+        str(folder),
+        "--host",
+        "127.0.0.1",
+    ]
+    cmd += ["--port", str(port), "--loop", "uvloop", "--http", "httptools", "--workers", "1"]
+    return Launch([*cmd, "--log-level", "warning", "--no-access-log"], "/mock", folder)
+
+
+def _granian(ctx: Context) -> None:
+    _asgi(ctx)  # granian's uvloop comes with uvicorn[standard]
+    ctx.tool("granian", lambda: install.ensure_pip("granian", ["granian"]))
+
+
+def _launch_granian(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
+    files.write(folder / "hello.py", files.ASGI_APP)
+    cmd = [str(install.VENV / "bin" / "granian"), "--interface", "asgi", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--workers", "1", "--loop", "uvloop", "--http", "1"]
+    return Launch([*cmd, "--no-access-log", "--working-dir", str(folder), "hello:app"], "/mock", folder)
+
+
+def _chalice(ctx: Context) -> None:
+    ctx.tool("chalice", lambda: install.ensure_pip("chalice", ["chalice"]))
+
+
+def _launch_chalice(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
+    files.chalice_project(folder)
+    cmd = [str(install.VENV / "bin" / "chalice"), "local", "--host", "127.0.0.1", "--port", str(port)]
+    return Launch([*cmd, "--no-autoreload"], "/hello", folder)
+
+
+def _sls(ctx: Context) -> None:
+    ctx.tool("serverless", install.ensure_serverless)
+    _tollway(ctx)
+
+
+def _launch_sls(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
+    names = cold_names() if scenario == "lambda_cold" else ["hello"]
+    files.serverless_service(folder, names)
+    (folder / "node_modules").symlink_to(install.NODE / "node_modules")
+    # serverless-offline runs a python3.11 runtime as `python3` from PATH, through a shell:
+    # put the interpreter tollway uses first, so both run handlers on the same Python.
+    (folder / "bin").mkdir()
+    (folder / "bin" / "python3").symlink_to(_tollway(ctx))
+    cmd = [
+        "node",
+        ctx.tool("serverless", install.ensure_serverless),
+        "offline",
+        "start",
+        "--httpPort",
+        str(port),
+    ]
+    for option in ("--lambdaPort", "--websocketPort", "--albPort"):
+        cmd += [option, str(free_port())]
+    env = {
+        "PATH": f"{folder / 'bin'}:{os.environ.get('PATH', '')}",
+        "SLS_TELEMETRY_DISABLED": "1",
+        "SLS_NOTIFICATIONS_MODE": "off",
+        "SLS_DEPRECATION_DISABLE": "*",
+        "VIRTUAL_ENV": "",
+    }
+    path = "/dev/{name}" if scenario == "lambda_cold" else "/dev/hello"
+    return Launch(cmd, path, folder, env)
+
+
+def _tollway(ctx: Context) -> str:
+    return ctx.tool("tollway", install.tollway_python)
+
+
+def _need_tollway(ctx: Context) -> None:
+    _tollway(ctx)
+
+
+TOLLWAY_PATHS = {
+    "mock": "/prod/mock",
+    "proxy": "/prod/proxy",
+    "vtl": "/prod/vtl",
+    "validate": "/prod/validate",
+    "key_plan": "/prod/mock",
+    "lambda_warm": "/Prod/hello",
+    "authorizer": "/Prod/hello",
+    "lambda_cold": "/Prod/{name}",
+}
+
+
+def _tollway_file(scenario: str, folder: Path, upstream_port: int) -> Path:
+    if scenario == "mock":
+        return files.tollway_mock(folder)
+    if scenario == "proxy":
+        return files.tollway_proxy(folder, upstream_port)
+    if scenario == "vtl":
+        return files.tollway_vtl(folder, upstream_port)
+    if scenario == "validate":
+        return files.tollway_validate(folder)
+    if scenario == "key_plan":
+        return files.tollway_key_plan(folder)
+    names = cold_names() if scenario == "lambda_cold" else ["hello"]
+    return files.sam_functions(folder, names, authorizer=scenario == "authorizer")
+
+
+def tollway_peer(workers: int) -> Peer:
+    def launch(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
+        source = _tollway_file(scenario, folder, ctx.upstream_port)
+        cmd = [
+            _tollway(ctx),
+            "-m",
+            "tollway.cli.main",
+            "--store",
+            f"sqlite:///{folder}/b.db",
+            "serve",
+            str(source),
+        ]
+        cmd += ["--port", str(port), "--workers", str(workers)]
+        if scenario.startswith("lambda") or scenario == "authorizer":
+            # Up to one instance per connection, as serverless-offline makes: the default (16 per
+            # worker) answers the extra concurrent requests 429, as Lambda throttles. Per worker,
+            # as connections do not spread evenly over the workers; instances start on demand.
+            cmd += ["--function-concurrency", str(max(16, ctx.connections))]
+        return Launch(cmd, TOLLWAY_PATHS[scenario], folder)
+
+    return Peer(
+        f"tollway-{workers}w",
+        frozenset(TOLLWAY_PATHS),
+        _need_tollway,
+        launch,
+        "functions/bootstrap.py",
+    )
+
+
+def cold_names() -> list[str]:
+    return [f"cold_{i:02d}" for i in range(files.COLD_FUNCTIONS)]
+
+
+UPSTREAM = "upstream"
+"""The shared upstream itself (the proxy scenario's "direct" row): started once per run."""
+
+PEERS = [
+    Peer("nginx", frozenset({"mock", "proxy"}), _need_nginx, _launch_nginx),
+    Peer(UPSTREAM, frozenset({"proxy"}), _need_nginx, launch_upstream),
+    Peer("uvicorn", frozenset({"mock"}), _asgi, _launch_uvicorn),
+    Peer("granian", frozenset({"mock"}), _granian, _launch_granian),
+    Peer("sls-offline", frozenset({"lambda_warm", "lambda_cold"}), _sls, _launch_sls, "invoke.py"),
+    Peer("chalice", frozenset({"lambda_warm"}), _chalice, _launch_chalice),
+    tollway_peer(1),
+    tollway_peer(2),
+]
+
+
+@dataclass
+class Running:
+    """A started peer: its process (its own process group) and where it listens."""
+
+    peer: Peer
+    process: subprocess.Popen[bytes]
+    port: int
+    path: str
+    log: Path
+
+    def url(self, name: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{self.path.replace('{name}', name)}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start(ctx: Context, peer: Peer, scenario: str, launch: Launch | None = None) -> Running:
+    """Start ``peer`` for ``scenario`` and wait until it accepts connections (Missing if it never does)."""
+    folder = ctx.workdir / f"{scenario}-{peer.name}"
+    folder.mkdir(parents=True)
+    port = free_port()
+    launch = launch or peer.launch(ctx, scenario, folder, port)
+    log = folder / "peer.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            launch.cmd,
+            cwd=launch.cwd,
+            env={**os.environ, **launch.env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    running = Running(peer, process, port, launch.path, log)
+    _wait_listening(running)
+    return running
+
+
+def _wait_listening(running: Running) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if running.process.poll() is not None:
+            tail = running.log.read_text(errors="replace").strip().splitlines()[-5:]
+            raise Missing(f"exited with status {running.process.returncode} at start: {' / '.join(tail)}")
+        try:
+            with socket.create_connection(("127.0.0.1", running.port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    running.stop()
+    raise Missing(f"did not listen within {START_TIMEOUT_S:.0f} s")
