@@ -6,7 +6,6 @@ variables Lambda sets (``AWS_LAMBDA_FUNCTION_NAME``, ``_HANDLER``, ``LAMBDA_TASK
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import shutil
@@ -17,6 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tollway.functions.snapshots import file_digest
 from tollway.model.functions import FunctionConfig
 
 BOOTSTRAP = str(Path(__file__).with_name("bootstrap.py"))
@@ -47,19 +47,11 @@ def cache_root() -> Path:
     return Path(tempfile.gettempdir()) / f"tollway-code-{os.getuid()}"
 
 
-def _digest(zip_path: Path) -> str:
-    sha = hashlib.sha256()
-    with zip_path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(chunk)
-    return sha.hexdigest()[:32]
-
-
 def extracted(zip_path: str) -> str:
     """The folder holding ``zip_path``'s contents, extracted once per content hash."""
     path = Path(zip_path)
     try:
-        target = cache_root() / _digest(path)
+        target = cache_root() / file_digest(path)
         if target.is_dir():
             return str(target)
         target.parent.mkdir(parents=True, exist_ok=True)

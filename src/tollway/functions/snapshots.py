@@ -34,7 +34,7 @@ def snapshot_code(code_path: str) -> str:
     it does not exist (the version then fails to start, as the live function would)."""
     source = Path(code_path)
     if source.is_file():
-        digest = _file_digest(source)
+        digest = file_digest(source)
         target = versions_root() / f"{digest}{source.suffix}"
         if not target.exists():
             _publish(target, lambda staging: shutil.copyfile(source, staging))
@@ -71,11 +71,12 @@ def _tree_digest(root: Path) -> str:
                 continue
             path = Path(folder) / name
             sha.update(str(path.relative_to(root)).encode() + b"\0")
-            sha.update(_file_digest(path).encode())
+            sha.update(file_digest(path).encode())
     return sha.hexdigest()[:32]
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """The first 32 hex digits of a file's SHA-256 (names cached copies of code)."""
     sha = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
