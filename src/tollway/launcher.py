@@ -179,6 +179,8 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
                     log.info("reloaded: serving %d stage(s)", len(served))
             except TollwayError as exc:
                 log.error("reload failed, still serving the previous snapshot: %s", exc)
+            except Exception:  # the reloader must outlive any one failure
+                log.exception("reload failed, still serving the previous snapshot")
 
     tasks = [loop.create_task(reload())]
     if options.watch:
