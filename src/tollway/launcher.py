@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -159,6 +160,11 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
     gateway = Gateway(services, InvokeApi(executor))
     generation = control.generation()
     gateway.load(compile_served(control, options.api_ids))
+    # Everything loaded so far (definitions, compiled snapshots, imported libraries) lives
+    # as long as the worker: keep it out of the collector's way, so collections triggered by
+    # per-request garbage scan only young objects.
+    gc.collect()
+    gc.freeze()
     state = ServerState()
     server = await loop.create_server(lambda: HttpProtocol(gateway, state), sock=sock, backlog=2048)
     stop = asyncio.Event()
