@@ -9,6 +9,7 @@ Addressing, as API Gateway (and its local emulators) do it:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from tollway.dataplane import pipeline
 from tollway.dataplane.context import Request, RequestContext, Response
@@ -63,8 +64,22 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         """Answer one request (never raises)."""
-        if self.invoke_api is not None and request.target.startswith(INVOKE_PREFIX):
+        return await self.complete(request, self.begin(request))
+
+    async def complete(self, request: Request, begun: Response | Pending | None) -> Response:
+        """The answer to ``request``, given what ``begin`` made of it."""
+        if isinstance(begun, Pending):
+            return await self.finish(begun)
+        if begun is None:
+            assert self.invoke_api is not None
             return await self.invoke_api.handle(request)
+        return begun
+
+    def begin(self, request: Request) -> Response | Pending | None:
+        """Run the request as far as it goes without waiting: its Response, or where to
+        ``finish`` it, or None for Lambda's Invoke API (``invoke_api.handle``)."""
+        if self.invoke_api is not None and request.target.startswith(INVOKE_PREFIX):
+            return None
         host = ""
         for name, value in request.headers:
             if len(name) == 4 and name.lower() == "host":
@@ -79,9 +94,25 @@ class Gateway:
             served=served,
             path=path,
         )
-        await pipeline.run(ctx, self.services)
+        index = pipeline.start(ctx, self.services)
+        if index is not None:
+            return Pending(ctx, index)
         assert ctx.response is not None
         return ctx.response
+
+    async def finish(self, pending: Pending) -> Response:
+        """Run the rest of a request that ``begin`` left at a waiting stage."""
+        await pipeline.resume(pending.ctx, self.services, pending.index)
+        assert pending.ctx.response is not None
+        return pending.ctx.response
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A request stopped before a stage that waits."""
+
+    ctx: RequestContext
+    index: int
 
 
 def _rest(parts: list[str]) -> str:

@@ -6,12 +6,18 @@
 Stages still to come, in their places: resource_policy, authenticate, api_key and
 throttle/quota after route; validate before map_request; cache_lookup / cache_store around
 the integration.
+
+Most stages only compute; the ones that wait on the network say so (``waits=True``). The
+server runs a request synchronously up to the first waiting stage (``start``) and only then
+hands it to a task (``resume``): a request answered before that point (a static MOCK answer,
+a rejection) costs no task and no extra turn of the event loop.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.services import Services
@@ -24,24 +30,77 @@ from tollway.dataplane.stages.respond import respond
 from tollway.dataplane.stages.route import route
 from tollway.errors import ApiConfigurationError, GatewayError
 
-Stage = Callable[[RequestContext, Services], Awaitable[None]]
-
-STAGES: tuple[Stage, ...] = (parse, route, map_request, integrate, map_response)
-"""The stages before ``respond``, in order."""
-
 log = logging.getLogger("tollway.gateway")
 
 
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One named step of the request path."""
+
+    name: str
+    run: Callable[[RequestContext, Services], None] | None = None
+    """A step that only computes."""
+    wait: Callable[[RequestContext, Services], Awaitable[None]] | None = None
+    """A step that waits (network, another process)."""
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("parse", run=parse),
+    Stage("route", run=route),
+    Stage("map_request", run=map_request),
+    Stage("integrate", wait=integrate),
+    Stage("map_response", run=map_response),
+)
+"""The stages before ``respond``, in order."""
+
+
+def start(ctx: RequestContext, services: Services) -> int | None:
+    """Run the stages up to the first one that waits. None: the request is answered (and
+    ``respond`` has run); else the index of the stage to ``resume`` from."""
+    return _steps(ctx, services, 0)
+
+
+async def resume(ctx: RequestContext, services: Services, index: int) -> None:
+    """Run the rest of the stages from ``index``; afterwards ``ctx.response`` is set."""
+    while True:
+        stage = STAGES[index]
+        assert stage.wait is not None
+        try:
+            await stage.wait(ctx, services)
+        except Exception as exc:
+            _fail(ctx, services, exc)
+            respond(ctx, services)
+            return
+        following = _steps(ctx, services, index + 1)
+        if following is None:
+            return
+        index = following
+
+
 async def run(ctx: RequestContext, services: Services) -> None:
-    """Run every stage on ``ctx``; afterwards ``ctx.response`` is set."""
+    """The whole path for one request; afterwards ``ctx.response`` is set."""
+    index = start(ctx, services)
+    if index is not None:
+        await resume(ctx, services, index)
+
+
+def _steps(ctx: RequestContext, services: Services, index: int) -> int | None:
     try:
-        for stage in STAGES:
-            await stage(ctx, services)
-            if ctx.response is not None:  # answered early (a static MOCK answer, later a cache hit)
-                break
-    except GatewayError as error:
-        on_error(ctx, error, services)
-    except Exception:  # a bug must cost one 500, never the connection
-        log.exception("unhandled error in request %s", ctx.request_id)
+        while index < len(STAGES) and ctx.response is None:
+            stage = STAGES[index]
+            if stage.run is None:
+                return index
+            stage.run(ctx, services)
+            index += 1
+    except Exception as exc:
+        _fail(ctx, services, exc)
+    respond(ctx, services)
+    return None
+
+
+def _fail(ctx: RequestContext, services: Services, exc: Exception) -> None:
+    if isinstance(exc, GatewayError):
+        on_error(ctx, exc, services)
+    else:  # a bug must cost one 500, never the connection
+        log.exception("unhandled error in request %s", ctx.request_id, exc_info=exc)
         on_error(ctx, ApiConfigurationError(), services)
-    await respond(ctx, services)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections import deque
 from http import HTTPStatus
-from typing import cast
+from typing import Any, cast
 
 import httptools
 
@@ -20,6 +20,9 @@ from tollway.dataplane.constants import MAX_BODY_BYTES, MAX_HEADER_BYTES
 from tollway.dataplane.context import Request, Response
 
 log = logging.getLogger("tollway.server")
+
+_NOT_BEGUN: Any = object()
+"""Queued behind a request in flight: ``Gateway.begin`` has not run yet."""
 
 LINGER_S = 2.0
 """How long a rejected connection is read (and dropped) before it is closed."""
@@ -86,7 +89,7 @@ class HttpProtocol(asyncio.Protocol):
         self._server = server
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
-        self._queue: deque[tuple[Request, bool]] = deque()
+        self._queue: deque[tuple[Request, bool, Any]] = deque()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._url = b""
@@ -167,11 +170,19 @@ class HttpProtocol(asyncio.Protocol):
             source_ip=self._source_ip,
             protocol=_PROTOCOLS.get(version) or f"HTTP/{version}",
         )
-        self._queue.append((request, self._parser.should_keep_alive()))
+        keep_alive = parser.should_keep_alive() and not self._server.shutting_down
+        if self._task is None:
+            # Nothing in flight: run it now, as far as it goes without waiting.
+            begun = self._gateway.begin(request)
+            if isinstance(begun, Response):
+                self._send(request, begun, keep_alive)
+                return
+            self._queue.append((request, keep_alive, begun))
+            self._task = asyncio.get_running_loop().create_task(self._serve())
+            return
+        self._queue.append((request, keep_alive, _NOT_BEGUN))
         if len(self._queue) > 32 and self._transport is not None:
             self._transport.pause_reading()  # a pipelining client must wait for answers
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._serve())
 
     # internals
     def _parser_content_length(self) -> int | None:
@@ -215,27 +226,35 @@ class HttpProtocol(asyncio.Protocol):
     async def _serve(self) -> None:
         try:
             while self._queue:
-                request, keep_alive = self._queue.popleft()
-                if self._server.shutting_down:
+                request, keep_alive, begun = self._queue.popleft()
+                if self._server.shutting_down:  # decided when its turn comes, as it is answered
                     keep_alive = False
-                response = await self._gateway.handle(request)
-                transport = self._transport
-                if transport is None:
+                if begun is _NOT_BEGUN:
+                    begun = self._gateway.begin(request)
+                response = await self._gateway.complete(request, begun)
+                if not self._send(request, response, keep_alive):
                     return
-                transport.write(encode_response(response, keep_alive, request.protocol == "HTTP/1.0"))
-                if not keep_alive:
-                    self._closing = True  # ignore anything pipelined after it
-                    self._queue.clear()
-                    transport.close()
-                    return
-                if len(self._queue) <= 32:
-                    transport.resume_reading()
+                if len(self._queue) <= 32 and self._transport is not None:
+                    self._transport.resume_reading()
             if self._closing and self._transport is not None:
                 if self._pending_reject:
                     self._transport.write(self._pending_reject)
                 self._linger_close()
         finally:
             self._task = None
+
+    def _send(self, request: Request, response: Response, keep_alive: bool) -> bool:
+        """Write one answer; False when the connection is done."""
+        transport = self._transport
+        if transport is None:
+            return False
+        transport.write(encode_response(response, keep_alive, request.protocol == "HTTP/1.0"))
+        if not keep_alive:
+            self._closing = True  # ignore anything pipelined after it
+            self._queue.clear()
+            transport.close()
+            return False
+        return True
 
     @property
     def idle(self) -> bool:

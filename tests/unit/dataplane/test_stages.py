@@ -70,7 +70,7 @@ async def mapped(
 ) -> IntegrationRequest:
     ctx = context(served, method, target, headers, body)
     for stage in (parse, route, map_request):
-        await stage(ctx, SERVICES)
+        stage(ctx, SERVICES)
     assert ctx.integration_request is not None
     return ctx.integration_request
 
@@ -78,9 +78,9 @@ async def mapped(
 async def answered(served: ServedStage, result: IntegrationResult, headers: Headers = ()) -> Response:
     ctx = context(served, "GET", "/r", headers)
     for stage in (parse, route):
-        await stage(ctx, SERVICES)
+        stage(ctx, SERVICES)
     ctx.integration_result = result
-    await map_response(ctx, SERVICES)
+    map_response(ctx, SERVICES)
     assert ctx.response is not None
     return ctx.response
 
@@ -100,13 +100,13 @@ async def test_parse_keeps_repeated_query_keys_and_decodes_values(
     query: str, expected: dict[str, list[str]]
 ) -> None:
     ctx = context(None, target=f"/p?{query}")
-    await parse(ctx, SERVICES)
+    parse(ctx, SERVICES)
     assert ctx.query == expected
 
 
 async def test_parse_header_map_is_lower_cased_and_last_value_wins() -> None:
     ctx = context(None, headers=[("X-Foo", "1"), ("Host", "h"), ("x-foo", "2")])
-    await parse(ctx, SERVICES)
+    parse(ctx, SERVICES)
     assert ctx.header_map == {"x-foo": "2", "host": "h"}
 
 
@@ -119,7 +119,7 @@ async def test_route_sets_method_resource_path_and_decoded_path_params() -> None
         Resource("/pets/{petId}/toys/{toyId}", {"GET": Method("GET")}),
     )
     ctx = context(served, "GET", "/pets/a%20b/toys/7")
-    await route(ctx, SERVICES)
+    route(ctx, SERVICES)
     assert ctx.method is not None and ctx.method.http_method == "GET"
     assert ctx.resource_path == "/pets/{petId}/toys/{toyId}"
     assert ctx.path_params == {"petId": "a b", "toyId": "7"}
@@ -131,7 +131,7 @@ async def test_route_without_a_declared_method_is_403_missing_authentication_tok
 ) -> None:
     served = snapshot(Resource("/pets", {"GET": Method("GET")}))
     with pytest.raises(MissingAuthenticationToken) as raised:
-        await route(context(served, verb, path), SERVICES)
+        route(context(served, verb, path), SERVICES)
     assert raised.value.status_code == 403
 
 
@@ -318,8 +318,9 @@ async def test_integrate_calls_the_transport_registered_for_the_integration_type
     fake = Recording(IntegrationResult(202, [("X-A", "1")], b"done"))
     services = Services(integrations={"HTTP": fake}, clock=lambda: 0.0)
     ctx = context(one_method("/r", "GET", http(http_method="GET")), "GET", "/r")
-    for stage in (parse, route, map_request, integrate):
-        await stage(ctx, services)
+    for stage in (parse, route, map_request):
+        stage(ctx, services)
+    await integrate(ctx, services)
     assert fake.requests == [ctx.integration_request]
     assert ctx.integration_result == IntegrationResult(202, [("X-A", "1")], b"done")
 
@@ -455,7 +456,7 @@ async def test_on_error_without_a_stage_uses_aws_default_gateway_responses(
 async def test_respond_adds_request_id_headers_and_head_has_no_body(verb: str, body: bytes) -> None:
     ctx = context(None, verb)
     ctx.response = Response(200, [("Content-Type", "text/plain")], b"ok")
-    await respond(ctx, SERVICES)
+    respond(ctx, SERVICES)
     assert ctx.response.body == body
     assert ctx.response.headers == [
         ("Content-Type", "text/plain"),
@@ -466,6 +467,6 @@ async def test_respond_adds_request_id_headers_and_head_has_no_body(verb: str, b
 
 async def test_respond_without_a_response_answers_500_internal_server_error() -> None:
     ctx = context(None)
-    await respond(ctx, SERVICES)
+    respond(ctx, SERVICES)
     assert ctx.response is not None
     assert (ctx.response.status, ctx.response.body) == (500, b'{"message": "Internal server error"}')

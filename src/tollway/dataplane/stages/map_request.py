@@ -24,7 +24,7 @@ _NOT_FORWARDED = frozenset(
 )
 
 
-async def map_request(ctx: RequestContext, services: Services) -> None:
+def map_request(ctx: RequestContext, services: Services) -> None:
     method = ctx.method
     assert method is not None and ctx.served is not None
     if method.config_error is not None or method.integration is None:

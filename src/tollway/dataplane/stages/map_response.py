@@ -22,7 +22,7 @@ _REMAPPED = frozenset({"server", "date", "content-length", "authorization", "con
 _DROPPED = frozenset({"transfer-encoding", "keep-alive", "upgrade", "te", "trailer", "proxy-connection"})
 
 
-async def map_response(ctx: RequestContext, services: Services) -> None:
+def map_response(ctx: RequestContext, services: Services) -> None:
     method, result = ctx.method, ctx.integration_result
     assert method is not None and result is not None
     if method.kind == "AWS_PROXY":

@@ -8,7 +8,7 @@ from tollway.dataplane.context import RequestContext
 from tollway.dataplane.services import Services
 
 
-async def parse(ctx: RequestContext, services: Services) -> None:
+def parse(ctx: RequestContext, services: Services) -> None:
     ctx.header_map = {name.lower(): value for name, value in ctx.request.headers}
     ctx.query = parse_query(ctx.request.target.partition("?")[2])
 

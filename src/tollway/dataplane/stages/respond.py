@@ -6,7 +6,7 @@ from tollway.dataplane.context import RequestContext, Response
 from tollway.dataplane.services import Services
 
 
-async def respond(ctx: RequestContext, services: Services) -> None:
+def respond(ctx: RequestContext, services: Services) -> None:
     response = ctx.response
     if response is None:  # a stage forgot to answer: never leave the client hanging
         response = ctx.response = Response(500, [], b'{"message": "Internal server error"}')

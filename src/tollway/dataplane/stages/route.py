@@ -7,7 +7,7 @@ from tollway.dataplane.services import Services
 from tollway.errors import MissingAuthenticationToken
 
 
-async def route(ctx: RequestContext, services: Services) -> None:
+def route(ctx: RequestContext, services: Services) -> None:
     served = ctx.served
     if served is None:
         raise MissingAuthenticationToken()
