@@ -39,6 +39,10 @@ def run(args: argparse.Namespace, store_url: str, overrides: dict[str, str]) -> 
         from tollway.cli import functions
 
         return functions.run(args, control, store_url, overrides)
+    if command in ("keys", "plans", "usage"):
+        from tollway.cli import management
+
+        return management.run(args, control)
     if command == "stages":
         for stage in control.list_stages(args.api):
             print(f"{stage.api_id}\t{stage.name}\t{stage.deployment_id}")

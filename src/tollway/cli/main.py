@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tollway import __version__
-from tollway.cli import functions
+from tollway.cli import functions, management
 from tollway.errors import TollwayError
 
 DEFAULT_STORE = "sqlite:///.tollway/tollway.db"
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     stages.add_argument("--api", help="only this API id")
 
     functions.add_parsers(sub)
+    management.add_parsers(sub)
     sub.add_parser("version", help="print the version")
     return parser
 

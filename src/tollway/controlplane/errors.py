@@ -11,3 +11,7 @@ class NotFound(TollwayError):
 
 class BadRequest(TollwayError):
     """A request the control plane refuses (AWS's BadRequestException)."""
+
+
+class Conflict(TollwayError):
+    """A change that contradicts stored state (AWS's ConflictException, HTTP 409)."""

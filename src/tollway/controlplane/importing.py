@@ -3,7 +3,8 @@
 An API's id comes from its import key, so re-importing a file updates the same API. A
 stage gets a new deployment only when the definition it would serve differs from what it
 serves now; an identical re-import keeps every deployment id. The file's Lambda functions
-are stored in the same transaction (``functions.store_imported``).
+are stored in the same transaction (``functions.store_imported``), and so are its API keys
+and usage plans (``management_import``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from tollway.controlplane.functions import store_imported
+from tollway.controlplane.management_import import apply_management
 from tollway.controlplane.validate import stage_name_problem, variables_problem
 from tollway.controlplane.views import ImportOutcome
 from tollway.errors import DefinitionError
@@ -32,6 +34,8 @@ class Applier:
     new_deployment: Callable[[StoreWriter, str, RestApi, str | None], Deployment]
     stage_name: str | None = None
     deploy: bool = True
+    now: float = 0.0
+    """Creation time of the API keys this import makes."""
     # Deployments made by this import, per API id: stages of one API that need a new
     # deployment share one, as SAM's single AWS::ApiGateway::Deployment does.
     _made: dict[str, Deployment] = field(default_factory=dict)
@@ -39,9 +43,13 @@ class Applier:
     def apply(self, result: ImportResult) -> list[ImportOutcome]:
         if not result.apis and not result.management and not result.functions:
             raise DefinitionError(result.source, "", "the file defines no REST API and no Python function")
-        self.tx.replace_management(management_scope(result.source), result.management)
+        scope = management_scope(result.source)
+        previous = tuple(resource for _, resource in self.tx.list_management(scope))
+        self.tx.replace_management(scope, result.management)
         warnings = result.warnings + tuple(store_imported(self.tx, result.source, result.functions))
         outcomes = [self._apply_api(result.source, imported) for imported in result.apis]
+        stages = [(o.api_id, name) for o in outcomes for name in o.stages]
+        apply_management(self.tx, result, previous, stages, self.now)
         names = tuple(fn.name for fn in result.functions)
         if not outcomes and names:  # a file of functions only still reports what it stored
             outcomes = [ImportOutcome(result.source, "", "", "")]

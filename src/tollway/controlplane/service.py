@@ -9,19 +9,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Literal, Protocol
 
-from tollway.controlplane import functions
+from tollway.controlplane import functions, management
 from tollway.controlplane.errors import BadRequest, NotFound
 from tollway.controlplane.exporting import render_export
 from tollway.controlplane.ids import DEPLOYMENT_ID, random_deployment_id
 from tollway.controlplane.importing import Applier
+from tollway.controlplane.keyfile import apply_key_rows, parse_key_file
+from tollway.controlplane.management import PlanChanges
 from tollway.controlplane.validate import stage_name_problem, variables_problem
 from tollway.controlplane.views import ApiSummary, ImportOutcome
 from tollway.dataplane.snapshot import compile_stage
 from tollway.model.api import Deployment, RestApi, Stage
 from tollway.model.functions import FunctionAlias, FunctionDef
 from tollway.model.imported import ImportResult
+from tollway.model.management import ApiKey, UsagePlan
 from tollway.stores.base import ApiRecord, FunctionRecord, Store, StoreReader, StoreWriter
 
 _ID_ATTEMPTS = 20
@@ -71,11 +75,13 @@ class ControlPlane:
         *,
         random_id: Callable[[], str] = random_deployment_id,
         importer: Importer = _default_importer,
+        new_id: management.NewId = management.random_id,
     ) -> None:
         self.store = store
         self._clock = clock
         self._random_id = random_id
         self._importer = importer
+        self._new_id = new_id  # ids of API keys and usage plans, given their length
 
     # -- import and deploy ---------------------------------------------------------
 
@@ -101,7 +107,9 @@ class ControlPlane:
         """Apply already-read files in one transaction (see ``import_files``)."""
         outcomes: list[ImportOutcome] = []
         with self.store.transaction() as tx:
-            applier = Applier(tx, self._new_deployment, stage_name=stage_name, deploy=deploy)
+            applier = Applier(
+                tx, self._new_deployment, stage_name=stage_name, deploy=deploy, now=self._clock()
+            )
             for result in results:
                 outcomes.extend(applier.apply(result))
         return outcomes
@@ -222,6 +230,81 @@ class ControlPlane:
         ``weights`` (version -> share of invocations) for weighted routing."""
         with self.store.transaction() as tx:
             return functions.put_alias(tx, name, alias, version, weights)
+
+    # -- API keys and usage plans ---------------------------------------------------
+
+    def create_key(
+        self, name: str, *, value: str | None = None, description: str | None = None, enabled: bool = True
+    ) -> ApiKey:
+        """CreateApiKey: a generated value (40 alphanumerics) unless ``value`` is given."""
+        with self.store.transaction() as tx:
+            key_id = management.new_key_id(tx, self._new_id)
+            key = ApiKey(
+                key_id, name, value or management.generate_value(), enabled, description, self._clock()
+            )
+            return management.put_key(tx, key)
+
+    def list_keys(self) -> list[ApiKey]:
+        return self.store.list_api_keys()
+
+    def set_key_enabled(self, key_id: str, enabled: bool) -> ApiKey:
+        with self.store.transaction() as tx:
+            return management.set_key_enabled(tx, key_id, enabled)
+
+    def delete_key(self, key_id: str) -> None:
+        """DeleteApiKey, which also removes the key from every usage plan."""
+        with self.store.transaction() as tx:
+            management.delete_key(tx, key_id)
+
+    def import_keys(self, path: str) -> list[ApiKey]:
+        """ImportApiKeys from AWS's CSV key file: every row applies, or none does."""
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"{path}: cannot read the key file: {exc}") from None
+        rows = parse_key_file(path, text)
+        with self.store.transaction() as tx:
+            return apply_key_rows(tx, path, rows, self._clock(), self._new_id)
+
+    def create_plan(self, changes: PlanChanges) -> UsagePlan:
+        """CreateUsagePlan (``changes.name`` is required)."""
+        with self.store.transaction() as tx:
+            plan = UsagePlan(management.new_plan_id(tx, self._new_id), changes.name or "")
+            return management.put_plan(tx, plan, changes)
+
+    def update_plan(self, plan_id: str, changes: PlanChanges) -> UsagePlan:
+        """UpdateUsagePlan: set what ``changes`` gives, keep the rest."""
+        with self.store.transaction() as tx:
+            return management.put_plan(tx, management.plan_or_raise(tx, plan_id), changes)
+
+    def list_plans(self) -> list[UsagePlan]:
+        return self.store.list_usage_plans()
+
+    def get_plan(self, plan_id: str) -> UsagePlan:
+        return management.plan_or_raise(self.store, plan_id)
+
+    def delete_plan(self, plan_id: str) -> None:
+        with self.store.transaction() as tx:
+            management.plan_or_raise(tx, plan_id)
+            tx.delete_usage_plan(plan_id)
+
+    def add_plan_key(self, plan_id: str, key_id: str) -> UsagePlan:
+        """CreateUsagePlanKey (one plan per API stage for each key, as AWS enforces)."""
+        with self.store.transaction() as tx:
+            return management.add_key(tx, plan_id, key_id)
+
+    def remove_plan_key(self, plan_id: str, key_id: str) -> UsagePlan:
+        with self.store.transaction() as tx:
+            return management.remove_key(tx, plan_id, key_id)
+
+    def usage_subject(self, plan_id: str, key_id: str | None = None) -> tuple[UsagePlan, tuple[str, ...]]:
+        """The plan and the key ids a GetUsage / UpdateUsage of it covers."""
+        plan = self.get_plan(plan_id)
+        if key_id is None:
+            return plan, plan.key_ids
+        if key_id not in plan.key_ids:
+            raise NotFound(f"Invalid API Key identifier specified: {key_id} is not in usage plan {plan_id}")
+        return plan, (key_id,)
 
     # -- helpers -------------------------------------------------------------------
 

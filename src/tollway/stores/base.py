@@ -15,6 +15,7 @@ from typing import Protocol
 from tollway.model.api import Deployment, RestApi, Stage
 from tollway.model.functions import FunctionDef
 from tollway.model.imported import ManagementResource
+from tollway.model.management import ApiKey, UsagePlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,23 @@ class StoreReader(Protocol):
         """All functions, ordered by name."""
         ...
 
+    def get_api_key(self, key_id: str) -> ApiKey | None: ...
+
+    def find_api_key(self, value: str) -> ApiKey | None:
+        """The key whose secret value is ``value`` (values are unique). For management
+        only: the data plane matches values in its own snapshot, in constant time."""
+        ...
+
+    def list_api_keys(self) -> list[ApiKey]:
+        """All API keys, ordered by name then id."""
+        ...
+
+    def get_usage_plan(self, plan_id: str) -> UsagePlan | None: ...
+
+    def list_usage_plans(self) -> list[UsagePlan]:
+        """All usage plans, ordered by name then id."""
+        ...
+
 
 class StoreWriter(StoreReader, Protocol):
     """Writes, only available inside ``Store.transaction()``. A write that leaves a row
@@ -113,6 +131,23 @@ class StoreWriter(StoreReader, Protocol):
 
     def delete_function(self, name: str) -> bool:
         """Delete a function with its versions and aliases. True if it existed."""
+        ...
+
+    def put_api_key(self, key: ApiKey) -> None:
+        """Insert or replace the key with ``key.id``. A value another key already has is
+        a StoreError (that never names the value)."""
+        ...
+
+    def delete_api_key(self, key_id: str) -> bool:
+        """Delete a key (plans keep its id: the caller removes it from them). True if it existed."""
+        ...
+
+    def put_usage_plan(self, plan: UsagePlan) -> None:
+        """Insert or replace the usage plan with ``plan.id``."""
+        ...
+
+    def delete_usage_plan(self, plan_id: str) -> bool:
+        """Delete a usage plan. True if it existed."""
         ...
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from tollway.errors import StoreError
 from tollway.model.api import Deployment, Stage
 from tollway.model.imported import ManagementResource
+from tollway.model.management import ApiKey, UsagePlan
 from tollway.stores.base import ApiRecord, FunctionRecord
 from tollway.stores.sqlite_schema import migrate
 from tollway.stores.sqlite_session import Session
@@ -109,6 +110,26 @@ class SqliteStore:
     def list_functions(self) -> list[FunctionRecord]:
         with self.snapshot() as s:
             return s.list_functions()
+
+    def get_api_key(self, key_id: str) -> ApiKey | None:
+        with self.snapshot() as s:
+            return s.get_api_key(key_id)
+
+    def find_api_key(self, value: str) -> ApiKey | None:
+        with self.snapshot() as s:
+            return s.find_api_key(value)
+
+    def list_api_keys(self) -> list[ApiKey]:
+        with self.snapshot() as s:
+            return s.list_api_keys()
+
+    def get_usage_plan(self, plan_id: str) -> UsagePlan | None:
+        with self.snapshot() as s:
+            return s.get_usage_plan(plan_id)
+
+    def list_usage_plans(self) -> list[UsagePlan]:
+        with self.snapshot() as s:
+            return s.list_usage_plans()
 
 
 def _connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:

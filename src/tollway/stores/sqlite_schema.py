@@ -55,6 +55,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             data BLOB NOT NULL
         )""",
     ),
+    # 3: API keys (the value is unique, as AWS's "API Key already exists") and usage plans
+    # (their stages, throttles, quota and subscribed key ids inside ``data``).
+    (
+        """CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL UNIQUE,
+            data BLOB NOT NULL
+        )""",
+        """CREATE TABLE usage_plans (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            data BLOB NOT NULL
+        )""",
+    ),
 )
 
 

@@ -9,12 +9,14 @@ from tollway.model.api import Deployment, Stage
 from tollway.model.imported import ManagementResource
 from tollway.stores import codec
 from tollway.stores.base import ApiRecord, FunctionRecord
+from tollway.stores.sqlite_management import ManagementRows
 
 _STAGE_ORDER = " ORDER BY api_id, name"
 
 
-class Session:
-    """Implements ``StoreWriter`` (or only ``StoreReader`` when not writable)."""
+class Session(ManagementRows):
+    """Implements ``StoreWriter`` (or only ``StoreReader`` when not writable); the rows of
+    API keys and usage plans are in ``ManagementRows``."""
 
     def __init__(self, conn: sqlite3.Connection, *, writable: bool) -> None:
         self._conn = conn
