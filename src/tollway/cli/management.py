@@ -17,11 +17,12 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from tollway.controlplane.errors import BadRequest
-from tollway.controlplane.management import PlanChanges, quota_key
+from tollway.controlplane.management import PlanChanges
 from tollway.controlplane.service import ControlPlane
 from tollway.controlplane.usage import parse_day, read_usage
 from tollway.model.management import QUOTA_PERIODS, ApiKey, QuotaSettings, ThrottleSettings, UsagePlan
 from tollway.state import StateBackend, open_state
+from tollway.state.periods import quota_key
 
 MEMORY_STATE = ("memory", "memory://")
 T = TypeVar("T")

@@ -225,11 +225,6 @@ def remove_key(tx: StoreWriter, plan_id: str, key_id: str) -> UsagePlan:
     return updated
 
 
-def quota_key(plan_id: str, key_id: str) -> str:
-    """The quota counter of one key in one plan (the data plane counts requests in it)."""
-    return f"quota:{plan_id}:{key_id}"
-
-
 def _with_method_throttle(
     stages: tuple[ApiStage, ...], api_id: str, stage: str, methods: Mapping[str, ThrottleSettings]
 ) -> tuple[ApiStage, ...]:

@@ -17,6 +17,7 @@ from typing import Any
 from tollway.controlplane.errors import BadRequest
 from tollway.model.management import QuotaSettings, UsagePlan
 from tollway.state.base import StateBackend, usage_key
+from tollway.state.periods import period_start
 
 MAX_DAYS = 366
 
@@ -26,16 +27,6 @@ def parse_day(text: str, what: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise BadRequest(f"{what} must be a date like 2024-05-31, not {text!r}") from None
-
-
-def period_start(day: dt.date, period: str) -> dt.date:
-    """The first day of the quota period holding ``day`` (UTC): weeks start on Sunday, as
-    AWS's offset 0 does, months on the 1st."""
-    if period == "WEEK":
-        return day - dt.timedelta(days=(day.weekday() + 1) % 7)
-    if period == "MONTH":
-        return day.replace(day=1)
-    return day
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
