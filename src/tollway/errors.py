@@ -218,6 +218,14 @@ class FunctionThrottled(GatewayError):
     default_message = "Internal server error"
 
 
+class StateUnavailableError(GatewayError):
+    """The shared state (Redis) is unreachable and the gateway is set to fail closed."""
+
+    response_type = "DEFAULT_5XX"
+    status_code = 503
+    default_message = "Service Unavailable"
+
+
 class DefinitionError(TollwayError):
     """A definition file (or a value in it) that tollway cannot accept.
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import uvloop
 
 from tollway.controlplane.service import ControlPlane
+from tollway.dataplane.access import Access, AccessIndex
 from tollway.dataplane.app import Gateway
 from tollway.dataplane.integrations.http import HttpClient
 from tollway.dataplane.integrations.lambda_ import LambdaIntegration
@@ -36,6 +37,8 @@ from tollway.errors import TollwayError
 from tollway.functions.build import build_dir_for, default_build_root
 from tollway.functions.local import LocalExecutor
 from tollway.functions.watch import code_stamp
+from tollway.state import open_state
+from tollway.state.redis import OnUnavailable
 from tollway.stores import open_store
 
 log = logging.getLogger("tollway")
@@ -59,6 +62,10 @@ class ServeOptions:
     """Idle function instances are stopped after this long."""
     watch: bool = False
     """Replace a function's instances when its code changes on disk."""
+    state_url: str = "memory"
+    """Where throttling, quota and usage counters live: ``memory`` (per process) or ``redis://``."""
+    state_unavailable: OnUnavailable = "open"
+    """Redis unreachable: ``open`` (local limits) or ``closed`` (503)."""
 
 
 def compile_served(control: ControlPlane, api_ids: Collection[str] | None) -> list[ServedStage]:
@@ -156,10 +163,12 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
             "AWS_PROXY": functions,
         },
         clock=time.time,
+        access=Access(open_state(options.state_url, on_unavailable=options.state_unavailable)),
     )
     gateway = Gateway(services, InvokeApi(executor))
     generation = control.generation()
     gateway.load(compile_served(control, options.api_ids))
+    services.access.index = access_index(control)
     # Everything loaded so far (definitions, compiled snapshots, imported libraries) lives
     # as long as the worker: keep it out of the collector's way, so collections triggered by
     # per-request garbage scan only young objects.
@@ -180,6 +189,7 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
                 if current != generation:
                     served = await asyncio.to_thread(compile_served, control, options.api_ids)
                     executor.update(await asyncio.to_thread(control.serving_functions))
+                    services.access.index = await asyncio.to_thread(access_index, control)
                     gateway.load(served)
                     generation = current
                     log.info("reloaded: serving %d stage(s)", len(served))
@@ -198,6 +208,12 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
         task.cancel()
     await client.close()
     await executor.close()
+    await services.access.state.close()
+
+
+def access_index(control: ControlPlane) -> AccessIndex:
+    """API keys and usage plans as the api_key stage reads them."""
+    return AccessIndex(control.list_keys(), control.list_plans())
 
 
 def log_dir(store_url: str) -> str:

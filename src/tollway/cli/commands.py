@@ -108,7 +108,15 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         function_concurrency=args.function_concurrency,
         idle_timeout_s=args.idle_timeout,
         watch=args.watch,
+        state_url=args.state,
+        state_unavailable=args.state_unavailable,
     )
+    if args.workers > 1 and not args.state.startswith(("redis://", "rediss://")):
+        print(
+            "tollway: warning: --state memory keeps throttling and quota counters per worker process; "
+            "use --state redis://... to share them",
+            file=sys.stderr,
+        )
     return launcher.serve(options, sock)
 
 

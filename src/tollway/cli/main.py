@@ -62,6 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="function instances at once per worker, besides reserved concurrency (default 16)",
     )
     serve.add_argument(
+        "--state",
+        default="memory",
+        help="throttling, quota and usage counters: memory (default, per process) or redis://HOST:PORT/DB",
+    )
+    serve.add_argument(
+        "--state-unavailable",
+        choices=("open", "closed"),
+        default="open",
+        help="when Redis is unreachable: open (local limits, default) or closed (503)",
+    )
+    serve.add_argument(
         "--idle-timeout",
         type=float,
         default=300.0,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tollway.errors import GatewayError
 
 if TYPE_CHECKING:
+    from tollway.dataplane.access import Grant
     from tollway.dataplane.snapshot import CompiledMethod, ServedStage
 
 
@@ -89,6 +90,8 @@ class RequestContext:
     """Extra ``$context.identity`` fields set by later stages (``apiKey``, ``apiKeyId``)."""
     authorizer: dict[str, Any] = field(default_factory=dict)
     """``$context.authorizer`` (set by the authorization stage once it exists)."""
+    grant: Grant | None = None
+    """The API key and usage plan admitting this request (``api_key``)."""
     integration_request: IntegrationRequest | None = None
     """Built by ``map_request``."""
     integration_result: IntegrationResult | None = None

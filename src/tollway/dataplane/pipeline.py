@@ -1,11 +1,11 @@
 """The request path of tollway, in order. Reading this list is reading the product.
 
-    parse -> route -> map_request -> integrate -> map_response -> respond
+    parse -> route -> api_key -> throttle/quota -> map_request -> integrate -> map_response
+      -> respond
     (on_error renders any GatewayError as the API's gateway response, then respond)
 
-Stages still to come, in their places: resource_policy, authenticate, api_key and
-throttle/quota after route; validate before map_request; cache_lookup / cache_store around
-the integration.
+Stages still to come, in their places: resource_policy and authenticate after route;
+validate before map_request; cache_lookup / cache_store around the integration.
 
 Most stages only compute; the ones that wait on the network say so (``waits=True``). The
 server runs a request synchronously up to the first waiting stage (``start``) and only then
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.services import Services
+from tollway.dataplane.stages.api_key import api_key
 from tollway.dataplane.stages.integrate import integrate
 from tollway.dataplane.stages.map_request import map_request
 from tollway.dataplane.stages.map_response import map_response
@@ -28,6 +29,7 @@ from tollway.dataplane.stages.on_error import on_error
 from tollway.dataplane.stages.parse import parse
 from tollway.dataplane.stages.respond import respond
 from tollway.dataplane.stages.route import route
+from tollway.dataplane.stages.throttle import needs_throttle, throttle
 from tollway.errors import ApiConfigurationError, GatewayError
 
 log = logging.getLogger("tollway.gateway")
@@ -42,11 +44,15 @@ class Stage:
     """A step that only computes."""
     wait: Callable[[RequestContext, Services], Awaitable[None]] | None = None
     """A step that waits (network, another process)."""
+    needed: Callable[[RequestContext], bool] | None = None
+    """For a waiting step: whether this request needs it (skipped, without waiting, if not)."""
 
 
 STAGES: tuple[Stage, ...] = (
     Stage("parse", run=parse),
     Stage("route", run=route),
+    Stage("api_key", run=api_key),
+    Stage("throttle", wait=throttle, needed=needs_throttle),
     Stage("map_request", run=map_request),
     Stage("integrate", wait=integrate),
     Stage("map_response", run=map_response),
@@ -89,8 +95,10 @@ def _steps(ctx: RequestContext, services: Services, index: int) -> int | None:
         while index < len(STAGES) and ctx.response is None:
             stage = STAGES[index]
             if stage.run is None:
-                return index
-            stage.run(ctx, services)
+                if stage.needed is None or stage.needed(ctx):
+                    return index
+            else:
+                stage.run(ctx, services)
             index += 1
     except Exception as exc:
         _fail(ctx, services, exc)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tollway.dataplane.access import Access
 from tollway.dataplane.integrations.base import Integration
+from tollway.state.memory import MemoryState
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +18,5 @@ class Services:
     """Integration type name (``HTTP``, ``HTTP_PROXY``, ``MOCK``...) -> transport."""
     clock: Callable[[], float]
     """Wall-clock seconds since the epoch."""
+    access: Access = field(default_factory=lambda: Access(MemoryState()))
+    """API keys, usage plans and the state backend their limits are counted in."""

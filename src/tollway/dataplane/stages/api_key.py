@@ -1,0 +1,32 @@
+"""api_key: a method with ``apiKeyRequired`` needs an enabled key that a usage plan grants
+this API stage (AWS: else 403 {"message":"Forbidden"}, INVALID_API_KEY).
+
+The key comes from the ``x-api-key`` header (API key source HEADER) or from the authorizer's
+``usageIdentifierKey`` (source AUTHORIZER).
+"""
+
+from __future__ import annotations
+
+from tollway.dataplane.context import RequestContext
+from tollway.dataplane.services import Services
+from tollway.errors import InvalidApiKey
+
+
+def api_key(ctx: RequestContext, services: Services) -> None:
+    method, served = ctx.method, ctx.served
+    if method is None or served is None or not method.method.api_key_required:
+        return
+    if served.api.api_key_source.upper() == "AUTHORIZER":
+        value = ctx.authorizer.get("usageIdentifierKey")
+    else:
+        value = ctx.header_map.get("x-api-key")
+    index = services.access.index
+    key = index.find(value) if isinstance(value, str) and value else None
+    if key is None or not key.enabled:
+        raise InvalidApiKey()
+    grant = index.grant(key.id, served.api_id, served.name)
+    if grant is None:
+        raise InvalidApiKey()
+    ctx.identity["apiKey"] = key.value
+    ctx.identity["apiKeyId"] = key.id
+    ctx.grant = grant
