@@ -4,11 +4,14 @@ keys and plans are created with the CLI while the server runs (picked up within 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from support import Running, run_cli, write
 
@@ -110,3 +113,32 @@ def test_quota_admits_exactly_its_limit(serve: Any, tmp_path: Path) -> None:
     spent = httpx.get(url, headers=key)
     assert spent.json() == {"message": "Limit Exceeded"}
     assert spent.headers["x-amzn-ErrorType"] == "LimitExceededException"
+
+
+def test_quota_counted_in_redis_state(serve: Any, tmp_path: Path) -> None:
+    """--state redis://: the plan's counters live in Redis (the throttle stage waits on it)."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        if os.environ.get("CI"):
+            raise AssertionError("Redis is not reachable at 127.0.0.1:6379 in CI") from None
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    server = serve(str(_api(tmp_path)), "--state", "redis://127.0.0.1:6379/0")
+    api_id = _cli(server, "apis", "list").split()[0]
+    key_id = _cli(server, "keys", "create", "buyer", "--value", VALUE).split()[0]
+    plan_id = _cli(
+        server,
+        "plans",
+        "create",
+        "gold",
+        "--stage",
+        f"{api_id}:prod",
+        "--quota-limit",
+        "2",
+        "--quota-period",
+        "DAY",
+    ).split()[0]
+    _cli(server, "plans", "add-key", plan_id, key_id)
+    url, key = f"{server.url}/prod/paid", {"x-api-key": VALUE}
+    assert _until(url, 200, key).status_code == 200
+    assert [httpx.get(url, headers=key).status_code for _ in range(2)] == [200, 429]

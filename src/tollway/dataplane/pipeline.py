@@ -7,10 +7,11 @@
 Stages still to come, in their places: resource_policy and authenticate after route;
 validate before map_request; cache_lookup / cache_store around the integration.
 
-Most stages only compute; the ones that wait on the network say so (``waits=True``). The
-server runs a request synchronously up to the first waiting stage (``start``) and only then
-hands it to a task (``resume``): a request answered before that point (a static MOCK answer,
-a rejection) costs no task and no extra turn of the event loop.
+Most stages only compute (``run``); the ones that wait on the network say so (``wait``), and
+a stage with both waits only when its ``run`` says so. The server runs a request
+synchronously up to the first wait (``start``) and only then hands it to a task
+(``resume``): a request answered before that point (a static MOCK answer, a rejection)
+costs no task and no extra turn of the event loop.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tollway.dataplane.stages.on_error import on_error
 from tollway.dataplane.stages.parse import parse
 from tollway.dataplane.stages.respond import respond
 from tollway.dataplane.stages.route import route
-from tollway.dataplane.stages.throttle import needs_throttle, throttle
+from tollway.dataplane.stages.throttle import throttle, throttle_now
 from tollway.errors import ApiConfigurationError, GatewayError
 
 log = logging.getLogger("tollway.gateway")
@@ -40,19 +41,18 @@ class Stage:
     """One named step of the request path."""
 
     name: str
-    run: Callable[[RequestContext, Services], None] | None = None
-    """A step that only computes."""
+    run: Callable[[RequestContext, Services], bool | None] | None = None
+    """A step that only computes. With ``wait`` too, it may return False: "this request
+    needs ``wait`` after all" (the throttle stage with its state in Redis)."""
     wait: Callable[[RequestContext, Services], Awaitable[None]] | None = None
     """A step that waits (network, another process)."""
-    needed: Callable[[RequestContext], bool] | None = None
-    """For a waiting step: whether this request needs it (skipped, without waiting, if not)."""
 
 
 STAGES: tuple[Stage, ...] = (
     Stage("parse", run=parse),
     Stage("route", run=route),
     Stage("api_key", run=api_key),
-    Stage("throttle", wait=throttle, needed=needs_throttle),
+    Stage("throttle", run=throttle_now, wait=throttle),
     Stage("map_request", run=map_request),
     Stage("integrate", wait=integrate),
     Stage("map_response", run=map_response),
@@ -94,11 +94,8 @@ def _steps(ctx: RequestContext, services: Services, index: int) -> int | None:
     try:
         while index < len(STAGES) and ctx.response is None:
             stage = STAGES[index]
-            if stage.run is None:
-                if stage.needed is None or stage.needed(ctx):
-                    return index
-            else:
-                stage.run(ctx, services)
+            if stage.run is None or (stage.run(ctx, services) is False and stage.wait is not None):
+                return index
             index += 1
     except Exception as exc:
         _fail(ctx, services, exc)

@@ -74,6 +74,12 @@ class MemoryState:
     async def admit(
         self, buckets: Sequence[Bucket], quota: Quota | None, usage_key: str | None, now: float
     ) -> Decision:
+        return self.admit_now(buckets, quota, usage_key, now)
+
+    def admit_now(
+        self, buckets: Sequence[Bucket], quota: Quota | None, usage_key: str | None, now: float
+    ) -> Decision:
+        """``admit`` without waiting: the gateway calls this in its synchronous stages."""
         self._tick(now)
         levels: list[tuple[float, float]] = []
         for bucket in buckets:
