@@ -142,3 +142,41 @@ def test_quota_counted_in_redis_state(serve: Any, tmp_path: Path) -> None:
     url, key = f"{server.url}/prod/paid", {"x-api-key": VALUE}
     assert _until(url, 200, key).status_code == 200
     assert [httpx.get(url, headers=key).status_code for _ in range(2)] == [200, 429]
+
+
+SAM_USAGE_PLAN = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        ApiKeyRequired: true
+        UsagePlan:
+          CreateUsagePlan: PER_API
+          Quota: {Limit: 2, Period: DAY}
+          Throttle: {RateLimit: 100, BurstLimit: 100}
+      DefinitionBody:
+        openapi: "3.0.1"
+        info: {title: sam-plan, version: "1"}
+        paths:
+          /x:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates: {application/json: '{"statusCode": 200}'}
+                responses: {default: {statusCode: "200"}}
+"""
+
+
+def test_sam_auth_usage_plan_creates_the_key_and_plan_it_enforces(serve: Any, tmp_path: Path) -> None:
+    """SAM Auth {ApiKeyRequired, UsagePlan: {CreateUsagePlan: PER_API, Quota, Throttle}}: the
+    translator's ApiKey, UsagePlan and UsagePlanKey are imported and enforced as declared."""
+    server = serve(str(write(tmp_path / "template.yaml", SAM_USAGE_PLAN)))
+    plans = _cli(server, "plans", "list")
+    assert "throttle: 100/s burst 100" in plans and "quota: 2/DAY" in plans
+    value = _cli(server, "keys", "list", "--include-values").split()[-1]
+    url = f"{server.url}/prod/x"
+    assert httpx.get(url).status_code == 403
+    assert [httpx.get(url, headers={"x-api-key": value}).status_code for _ in range(3)] == [200, 200, 429]
