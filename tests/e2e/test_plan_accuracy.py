@@ -1,0 +1,121 @@
+"""Usage plans are exact across processes: two `tollway serve` sharing one store and one Redis.
+
+Issue 6 item 7, its quota half: a quota of N admits exactly N across both processes. (The
+rate half, 100 rps / burst 100 within -2%/+5%, is not here yet: see the session note.)
+Needs the Redis at 127.0.0.1:6379 (fails in CI without it, skips elsewhere).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from support import Running, run_cli, write
+
+REDIS = "redis://127.0.0.1:6379/0"
+VALUE = "accuracy-test-key-" + "x" * 16
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        if os.environ.get("CI"):
+            raise AssertionError("Redis is not reachable at 127.0.0.1:6379 in CI") from None
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    client = redis.Redis.from_url(REDIS)
+    yield client
+    client.close()
+
+
+def _api(tmp_path: Path) -> Path:
+    mock = {
+        "type": "mock",
+        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+        "responses": {"default": {"statusCode": "200"}},
+    }
+    doc = {
+        "openapi": "3.0.1",
+        "info": {"title": "accuracy", "version": "1"},
+        "components": {
+            "securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}
+        },
+        "paths": {"/paid": {"get": {"security": [{"api_key": []}], "x-amazon-apigateway-integration": mock}}},
+    }
+    return write(tmp_path / "api.json", json.dumps(doc))
+
+
+def _cli(store: str, *args: str) -> str:
+    done = run_cli("--store", store, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _two_servers(serve: Any, tmp_path: Path, *plan: str) -> tuple[list[Running], str]:
+    store = f"sqlite:///{tmp_path}/shared.db"
+    api = str(_api(tmp_path))
+    servers = [serve(api, "--state", REDIS, store=store) for _ in range(2)]
+    api_id = _cli(store, "apis", "list").split()[0]
+    key_id = _cli(store, "keys", "create", "buyer", "--value", VALUE).split()[0]
+    plan_id = _cli(store, "plans", "create", "gold", "--stage", f"{api_id}:prod", *plan).split()[0]
+    _cli(store, "plans", "add-key", plan_id, key_id)
+    return servers, plan_id
+
+
+def _ready(servers: list[Running], plan_id: str, redis_client: redis.Redis) -> None:
+    """Wait until both servers know the key, then reset the plan's counters in Redis."""
+    deadline = time.monotonic() + 15
+    for server in servers:
+        while httpx.get(f"{server.url}/prod/paid", headers={"x-api-key": VALUE}).status_code != 200:
+            assert time.monotonic() < deadline, "a server did not pick up the key"
+            time.sleep(0.2)
+    _clear(redis_client, plan_id)
+
+
+def _clear(redis_client: redis.Redis, plan_id: str) -> None:
+    for pattern in (f"t:{plan_id}:*", f"quota:{plan_id}:*", f"usage:{plan_id}:*"):
+        for key in redis_client.scan_iter(pattern):
+            redis_client.delete(key)
+
+
+async def _load(urls: list[str], clients: int, seconds: float) -> tuple[int, int]:
+    accepted = rejected = 0
+    stop = time.monotonic() + seconds
+
+    async def client(n: int) -> None:
+        nonlocal accepted, rejected
+        async with httpx.AsyncClient(timeout=10) as http:
+            while time.monotonic() < stop:
+                answer = await http.get(urls[n % len(urls)], headers={"x-api-key": VALUE})
+                if answer.status_code == 200:
+                    accepted += 1
+                else:
+                    assert answer.status_code == 429, answer.text
+                    rejected += 1
+
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    return accepted, rejected
+
+
+def test_a_quota_of_n_admits_exactly_n_across_both_processes(
+    serve: Any, tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    servers, plan_id = _two_servers(serve, tmp_path, "--quota-limit", "50", "--quota-period", "DAY")
+    try:
+        _ready(servers, plan_id, redis_client)
+        accepted, rejected = asyncio.run(_load([f"{s.url}/prod/paid" for s in servers], 50, 3.0))
+        assert accepted == 50
+        assert rejected > 0
+    finally:
+        _clear(redis_client, plan_id)
