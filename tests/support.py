@@ -150,6 +150,24 @@ def _env() -> dict[str, str]:
     return env
 
 
+def start_server(template: Path, store_dir: Path, *args: str, env: dict[str, str] | None = None) -> Running:
+    """`tollway serve TEMPLATE ARGS` on a free port with its store in ``store_dir`` (and extra
+    environment for the gateway); returns once it accepts connections."""
+    port = free_port()
+    store = f"sqlite:///{store_dir}/store.db"
+    process = subprocess.Popen(
+        tollway_cmd("--store", store, "serve", str(template), *args, "--port", str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=store_dir,
+        env={**_env(), **(env or {})},
+    )
+    running = Running(process, port, store)
+    _wait_listening(running)
+    return running
+
+
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     """Start `tollway serve FILES... ARGS` on a free port; wait until it accepts connections."""

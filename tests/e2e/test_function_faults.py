@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import threading
 import time
 import uuid
@@ -24,7 +23,7 @@ import httpx
 import pytest
 from botocore.config import Config
 
-from support import REPO, Running, _env, _wait_listening, free_port, run_cli, tollway_cmd
+from support import REPO, Running, run_cli, start_server
 
 FAULTS = REPO / "tests" / "fixtures" / "e2e_functions" / "faults"
 ERROR_502 = {"message": "Internal server error"}
@@ -34,18 +33,7 @@ ERROR_502 = {"message": "Internal server error"}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """One server for the fault tests: each test uses its own function."""
     folder = tmp_path_factory.mktemp("faults")
-    port = free_port()
-    store = f"sqlite:///{folder}/store.db"
-    process = subprocess.Popen(
-        tollway_cmd("--store", store, "serve", str(FAULTS / "template.yaml"), "--port", str(port)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=folder,
-        env=_env(),
-    )
-    running = Running(process, port, store)
-    _wait_listening(running)
+    running = start_server(FAULTS / "template.yaml", folder)
     yield running
     running.stop()
 

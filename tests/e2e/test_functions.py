@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from support import REPO, Running, _env, _wait_listening, free_port, run_cli, tollway_cmd, write
+from support import REPO, Running, _env, run_cli, start_server, tollway_cmd, write
 
 FIXTURES = REPO / "tests" / "fixtures" / "e2e_functions"
 PROXY = FIXTURES / "proxy" / "template.yaml"
@@ -46,23 +46,6 @@ IDENTITY_KEYS = {
     "userAgent",
     "userArn",
 }
-
-
-def start_server(template: Path, store_dir: Path, *args: str, env: dict[str, str] | None = None) -> Running:
-    """`tollway serve TEMPLATE` on a free port, with extra environment for the gateway."""
-    port = free_port()
-    store = f"sqlite:///{store_dir}/store.db"
-    process = subprocess.Popen(
-        tollway_cmd("--store", store, "serve", str(template), *args, "--port", str(port)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=store_dir,
-        env={**_env(), **(env or {})},
-    )
-    running = Running(process, port, store)
-    _wait_listening(running)
-    return running
 
 
 @pytest.fixture(scope="module")

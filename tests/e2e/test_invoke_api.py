@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from support import REPO, Running, _env, _wait_listening, free_port, tollway_cmd
+from support import REPO, Running, start_server
 
 PROXY = REPO / "tests" / "fixtures" / "e2e_functions" / "proxy" / "template.yaml"
 
@@ -27,18 +26,7 @@ PROXY = REPO / "tests" / "fixtures" / "e2e_functions" / "proxy" / "template.yaml
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     folder = tmp_path_factory.mktemp("invoke")
-    port = free_port()
-    store = f"sqlite:///{folder}/store.db"
-    process = subprocess.Popen(
-        tollway_cmd("--store", store, "serve", str(PROXY), "--port", str(port)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=folder,
-        env=_env(),
-    )
-    running = Running(process, port, store)
-    _wait_listening(running)
+    running = start_server(PROXY, folder)
     yield running
     running.stop()
 
