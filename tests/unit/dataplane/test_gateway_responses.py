@@ -376,3 +376,9 @@ def test_path_and_querystring_response_parameters_are_accepted_and_add_no_header
 def test_other_response_parameter_prefixes_are_refused() -> None:
     with pytest.raises(DefinitionError, match=r"gatewayresponse\.header"):
         compiled(GatewayResponse("DEFAULT_4XX", response_parameters={"method.response.header.X": "'v'"}))
+
+
+def test_the_model_and_the_defaults_table_name_the_same_types() -> None:
+    from tollway.model.api import GATEWAY_RESPONSE_TYPES
+
+    assert set(GATEWAY_RESPONSE_TYPES) == set(RESPONSE_TYPES)

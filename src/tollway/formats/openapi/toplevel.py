@@ -22,7 +22,7 @@ from tollway.formats.openapi.common import (
     str_map,
     upper_choice,
 )
-from tollway.model.api import GatewayResponse, RequestValidator, RestApi
+from tollway.model.api import GATEWAY_RESPONSE_TYPES, GatewayResponse, RequestValidator, RestApi
 
 VALIDATORS = "x-amazon-apigateway-request-validators"
 VALIDATOR = "x-amazon-apigateway-request-validator"
@@ -34,29 +34,6 @@ ENDPOINT = "x-amazon-apigateway-endpoint-configuration"
 COMPRESSION = "x-amazon-apigateway-minimum-compression-size"
 
 ENDPOINT_TYPES = ("EDGE", "REGIONAL", "PRIVATE")
-GATEWAY_RESPONSE_TYPES = (
-    "ACCESS_DENIED",
-    "API_CONFIGURATION_ERROR",
-    "AUTHORIZER_CONFIGURATION_ERROR",
-    "AUTHORIZER_FAILURE",
-    "BAD_REQUEST_PARAMETERS",
-    "BAD_REQUEST_BODY",
-    "DEFAULT_4XX",
-    "DEFAULT_5XX",
-    "EXPIRED_TOKEN",
-    "INTEGRATION_FAILURE",
-    "INTEGRATION_TIMEOUT",
-    "INVALID_API_KEY",
-    "INVALID_SIGNATURE",
-    "MISSING_AUTHENTICATION_TOKEN",
-    "QUOTA_EXCEEDED",
-    "REQUEST_TOO_LARGE",
-    "RESOURCE_NOT_FOUND",
-    "THROTTLED",
-    "UNAUTHORIZED",
-    "UNSUPPORTED_MEDIA_TYPE",
-    "WAF_FILTERED",
-)
 
 
 @dataclass(frozen=True, slots=True)
