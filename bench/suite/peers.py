@@ -200,7 +200,18 @@ def _tollway_file(scenario: str, folder: Path, upstream_port: int) -> Path:
     return files.sam_functions(folder, names, authorizer=scenario == "authorizer")
 
 
-def tollway_peer(workers: int) -> Peer:
+REDIS_STATE = "redis://127.0.0.1:6379/0"
+
+
+def _need_tollway_and_redis(ctx: Context) -> None:
+    _tollway(ctx)
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError as exc:
+        raise Missing(f"no Redis at 127.0.0.1:6379 ({exc.strerror or exc})") from None
+
+
+def tollway_peer(workers: int, state: str | None = None) -> Peer:
     def launch(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
         source = _tollway_file(scenario, folder, ctx.upstream_port)
         cmd = [
@@ -213,6 +224,11 @@ def tollway_peer(workers: int) -> Peer:
             str(source),
         ]
         cmd += ["--port", str(port), "--workers", str(workers)]
+        # AWS's account-level default (10,000 rps, burst 5,000 per server) would throttle the
+        # load itself: the bench measures the gateway's capacity, not that limit.
+        cmd += ["--account-rate", "10000000", "--account-burst", "10000000"]
+        if state:
+            cmd += ["--state", state]
         if scenario.startswith("lambda") or scenario == "authorizer":
             # Up to one instance per connection, as serverless-offline makes: the default (16 per
             # worker) answers the extra concurrent requests 429, as Lambda throttles. Per worker,
@@ -220,6 +236,8 @@ def tollway_peer(workers: int) -> Peer:
             cmd += ["--function-concurrency", str(max(16, ctx.connections))]
         return Launch(cmd, TOLLWAY_PATHS[scenario], folder)
 
+    if state:
+        return Peer(f"tollway-{workers}w-redis", frozenset({"key_plan"}), _need_tollway_and_redis, launch)
     return Peer(
         f"tollway-{workers}w",
         frozenset(TOLLWAY_PATHS),
@@ -245,6 +263,8 @@ PEERS = [
     Peer("chalice", frozenset({"lambda_warm"}), _chalice, _launch_chalice),
     tollway_peer(1),
     tollway_peer(2),
+    tollway_peer(1, REDIS_STATE),
+    tollway_peer(2, REDIS_STATE),
 ]
 
 

@@ -38,6 +38,7 @@ from tollway.functions.build import build_dir_for, default_build_root
 from tollway.functions.local import LocalExecutor
 from tollway.functions.watch import code_stamp
 from tollway.state import open_state
+from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT, LocalBucket
 from tollway.state.redis import OnUnavailable
 from tollway.stores import open_store
 
@@ -66,6 +67,9 @@ class ServeOptions:
     """Where throttling, quota and usage counters live: ``memory`` (per process) or ``redis://``."""
     state_unavailable: OnUnavailable = "open"
     """Redis unreachable: ``open`` (local limits) or ``closed`` (503)."""
+    account_rate: float = ACCOUNT_RATE_LIMIT
+    account_burst: float = ACCOUNT_BURST_LIMIT
+    """The account-level throttle of this server; each worker holds an equal share."""
 
 
 def compile_served(control: ControlPlane, api_ids: Collection[str] | None) -> list[ServedStage]:
@@ -163,7 +167,12 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
             "AWS_PROXY": functions,
         },
         clock=time.time,
-        access=Access(open_state(options.state_url, on_unavailable=options.state_unavailable)),
+        access=Access(
+            open_state(options.state_url, on_unavailable=options.state_unavailable),
+            account=LocalBucket(
+                options.account_rate / options.workers, options.account_burst / options.workers
+            ),
+        ),
     )
     gateway = Gateway(services, InvokeApi(executor))
     generation = control.generation()

@@ -110,6 +110,8 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         watch=args.watch,
         state_url=args.state,
         state_unavailable=args.state_unavailable,
+        account_rate=args.account_rate,
+        account_burst=args.account_burst,
     )
     if args.workers > 1 and not args.state.startswith(("redis://", "rediss://")):
         print(

@@ -16,6 +16,7 @@ from pathlib import Path
 from tollway import __version__
 from tollway.cli import functions, management
 from tollway.errors import TollwayError
+from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
 
 DEFAULT_STORE = "sqlite:///.tollway/tollway.db"
 
@@ -35,6 +36,16 @@ def _overrides(items: Sequence[str] | None) -> dict[str, str]:
             raise SystemExit(f"tollway: --parameter-overrides expects Name=Value, got {item!r}")
         result[name] = value
     return result
+
+
+def _non_negative(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, not {value!r}")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("open", "closed"),
         default="open",
         help="when Redis is unreachable: open (local limits, default) or closed (503)",
+    )
+    serve.add_argument(
+        "--account-rate",
+        type=_non_negative,
+        default=ACCOUNT_RATE_LIMIT,
+        help="account-level throttle of this server, requests per second (default 10000, as AWS)",
+    )
+    serve.add_argument(
+        "--account-burst",
+        type=_non_negative,
+        default=float(ACCOUNT_BURST_LIMIT),
+        help="account-level burst of this server (default 5000, as AWS)",
     )
     serve.add_argument(
         "--idle-timeout",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tollway.model.management import ApiKey, ApiStage, UsagePlan
 from tollway.state.base import StateBackend
+from tollway.state.local_bucket import LocalBucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +52,15 @@ class AccessIndex:
 
 
 class Access:
-    """What the api_key and throttle stages read: the current index and the state backend."""
+    """What the api_key and throttle stages read: the current index, the state backend and
+    this process's share of the account-level limit."""
 
-    def __init__(self, state: StateBackend, index: AccessIndex | None = None) -> None:
+    def __init__(
+        self, state: StateBackend, index: AccessIndex | None = None, account: LocalBucket | None = None
+    ) -> None:
         self.state = state
         self.index = index or AccessIndex()
+        self.account = account or LocalBucket()
 
 
 def _digest(value: str) -> bytes:

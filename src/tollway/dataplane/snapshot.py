@@ -26,6 +26,8 @@ from tollway.errors import ApiConfigurationError, DefinitionError
 from tollway.functions.arn import function_from_uri
 from tollway.model import Deployment, Integration, IntegrationResponse, Method, RestApi, Stage
 from tollway.model.ids import resource_id
+from tollway.state.base import Bucket
+from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
 
 JSON = "application/json"
 _HEADER_TARGET = "method.response.header."
@@ -80,6 +82,8 @@ class CompiledMethod:
     default_response: CompiledResponse | None = None
     static: StaticResponse | None = None
     """The answer to a JSON (or body-less) request, when it cannot depend on the request."""
+    stage_bucket: Bucket | None = None
+    """The stage's throttle of this method (its method setting, else ``*/*``), if it has one."""
 
     @property
     def proxy(self) -> bool:
@@ -120,6 +124,32 @@ class ServedStage:
         return self.stage.name
 
 
+def stage_bucket(stage: Stage, resource_path: str, verb: str) -> Bucket | None:
+    """The token bucket the stage's method settings give one method, or None.
+
+    AWS applies stage throttling per method: ``*/*`` is every method's default (each method
+    its own bucket), ``{path}/{VERB}`` overrides it, one value at a time; a value set at
+    neither level (or set negative, which the console shows as "no limit") is the account
+    default (10,000 rps, burst 5,000)."""
+    settings = stage.method_settings
+    levels = [
+        settings.get(f"{resource_path}/{verb}"),
+        settings.get(f"{resource_path}/*"),
+        settings.get("*/*"),
+    ]
+    rates = [level.throttling_rate_limit for level in levels if level is not None]
+    bursts = [level.throttling_burst_limit for level in levels if level is not None]
+    rate = next((value for value in rates if value is not None and value >= 0), None)
+    burst = next((value for value in bursts if value is not None and value >= 0), None)
+    if rate is None and burst is None:
+        return None
+    return Bucket(
+        f"s:{stage.api_id}:{stage.name}:{resource_path}/{verb}",
+        ACCOUNT_RATE_LIMIT if rate is None else rate,
+        ACCOUNT_BURST_LIMIT if burst is None else burst,
+    )
+
+
 def compile_stage(stage: Stage, deployment: Deployment) -> ServedStage:
     """Compile ``deployment`` as served by ``stage``; a bad template raises DefinitionError."""
     api = deployment.api
@@ -133,7 +163,10 @@ def compile_stage(stage: Stage, deployment: Deployment) -> ServedStage:
         for verb, method in resource.methods.items():
             where = f"/paths/{_pointer(resource.path)}/{verb.lower()}"
             try:
-                compiled[verb] = _compile_method(resource.path, rid, verb, method, stage.variables)
+                compiled[verb] = replace(
+                    _compile_method(resource.path, rid, verb, method, stage.variables),
+                    stage_bucket=stage_bucket(stage, resource.path, verb),
+                )
             except TemplateError as exc:
                 raise DefinitionError(source, where, str(exc)) from None
         resources[resource.path] = compiled

@@ -7,9 +7,13 @@ from types import SimpleNamespace
 import pytest
 
 from tollway.dataplane.access import Access, AccessIndex, Grant
+from tollway.dataplane.snapshot import stage_bucket
 from tollway.dataplane.stages.throttle import _limits, throttle_now
 from tollway.errors import QuotaExceeded, Throttled
+from tollway.model.api import MethodSetting, Stage
 from tollway.model.management import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
+from tollway.state.base import Bucket, Quota
+from tollway.state.local_bucket import LocalBucket
 from tollway.state.memory import MemoryState
 
 DAY = 86400.0
@@ -23,31 +27,40 @@ def grant(quota: QuotaSettings | None = None) -> Grant:
     return Grant(key, plan, stage)
 
 
-def ctx_for(granted: Grant, path: str = "/pets", verb: str = "GET") -> SimpleNamespace:
-    return SimpleNamespace(grant=granted, method=SimpleNamespace(resource_path=path, http_method=verb))
+def ctx_for(
+    granted: Grant | None, path: str = "/pets", verb: str = "GET", stage_bucket: Bucket | None = None
+) -> SimpleNamespace:
+    method = SimpleNamespace(resource_path=path, http_method=verb, stage_bucket=stage_bucket)
+    return SimpleNamespace(grant=granted, method=method)
 
 
-def services(now: float) -> SimpleNamespace:
-    return SimpleNamespace(clock=lambda: now, access=Access(MemoryState(), AccessIndex()))
+def services(now: float, account: LocalBucket | None = None) -> SimpleNamespace:
+    return SimpleNamespace(clock=lambda: now, access=Access(MemoryState(), AccessIndex(), account))
+
+
+def limits(ctx: SimpleNamespace, now: float) -> tuple[list[Bucket], Quota | None, str | None, float]:
+    return _limits(ctx, ctx.method, now)  # type: ignore[arg-type]
 
 
 def test_per_key_per_method_bucket_comes_before_the_per_key_bucket_aws_order() -> None:
-    buckets, _, usage, _ = _limits(ctx_for(grant()), services(NOV_25 + 3600))  # type: ignore[arg-type]
+    stage = Bucket("s:api:prod:/pets/GET", 10, 10)
+    buckets, _, usage, _ = limits(ctx_for(grant(), stage_bucket=stage), NOV_25 + 3600)
     assert [(b.key, b.rate, b.burst) for b in buckets] == [
         ("t:pid:kid:/pets/GET", 5, 1),
         ("t:pid:kid", 100, 50),
+        ("s:api:prod:/pets/GET", 10, 10),
     ]
     assert usage == "usage:pid:kid:2026-11-25"
-    other, _, _, _ = _limits(ctx_for(grant(), verb="POST"), services(NOV_25))  # type: ignore[arg-type]
+    other, _, _, _ = limits(ctx_for(grant(), verb="POST"), NOV_25)
     assert [b.key for b in other] == ["t:pid:kid"]
 
 
 def test_quota_period_follows_the_day_of_the_request() -> None:
     weekly = grant(QuotaSettings(10, "WEEK"))
-    _, quota, _, _ = _limits(ctx_for(weekly), services(NOV_25))  # type: ignore[arg-type]
+    _, quota, _, _ = limits(ctx_for(weekly), NOV_25)
     assert quota is not None and quota.period_key == "2026-11-22"  # weeks start on Sunday
     assert quota.expires_at == NOV_25 + 4 * DAY  # Sunday 2026-11-29
-    _, later, usage, _ = _limits(ctx_for(weekly), services(NOV_25 + 5 * DAY))  # type: ignore[arg-type]
+    _, later, usage, _ = limits(ctx_for(weekly), NOV_25 + 5 * DAY)
     assert later is not None and later.period_key == "2026-11-29"
     assert usage == "usage:pid:kid:2026-11-30"
 
@@ -60,3 +73,59 @@ def test_rejections_raise_aws_gateway_errors() -> None:
         throttle_now(ctx_for(granted), on)  # type: ignore[arg-type]
     with pytest.raises(QuotaExceeded):  # POST has no method bucket; the day's quota is spent
         throttle_now(ctx_for(granted, verb="POST"), on)  # type: ignore[arg-type]
+
+
+def test_a_stage_throttle_holds_requests_without_a_key() -> None:
+    on = services(NOV_25)
+    ctx = ctx_for(None, stage_bucket=Bucket("s:api:prod:/pets/GET", 0, 2))
+    assert throttle_now(ctx, on) is True  # type: ignore[arg-type]
+    assert throttle_now(ctx, on) is True  # type: ignore[arg-type]
+    with pytest.raises(Throttled):
+        throttle_now(ctx, on)  # type: ignore[arg-type]
+    assert throttle_now(ctx_for(None, path="/other"), on) is True  # type: ignore[arg-type]
+
+
+def test_the_account_limit_comes_last_and_a_request_it_rejects_spends_no_quota() -> None:
+    account = LocalBucket(rate=1, burst=2)
+    granted = grant(QuotaSettings(5, "DAY"))
+    on = services(NOV_25, account)
+    assert throttle_now(ctx_for(None, path="/free"), on) is True  # type: ignore[arg-type]
+    assert throttle_now(ctx_for(granted, verb="POST"), on) is True  # type: ignore[arg-type]
+    with pytest.raises(Throttled):  # the account bucket is empty
+        throttle_now(ctx_for(granted, verb="POST"), on)  # type: ignore[arg-type]
+    later = services(NOV_25 + 1, account)
+    later.access = on.access
+    assert throttle_now(ctx_for(granted, verb="POST"), later) is True  # type: ignore[arg-type]
+    state = on.access.state
+    assert isinstance(state, MemoryState)
+    assert (
+        state.admit_now(
+            [], Quota("quota:pid:kid", 5, "2026-11-25", NOV_25 + DAY), None, NOV_25 + 1
+        ).quota_remaining
+        == 2
+    )
+
+
+def stage_with(settings: dict[str, MethodSetting]) -> Stage:
+    return Stage("api", "prod", "dep", method_settings=settings)
+
+
+def test_stage_throttling_is_per_method_and_a_method_setting_overrides_star_star_value_by_value() -> None:
+    stage = stage_with(
+        {
+            "*/*": MethodSetting(throttling_rate_limit=10, throttling_burst_limit=20),
+            "/pets/GET": MethodSetting(throttling_burst_limit=3),
+            "/admin/*": MethodSetting(throttling_rate_limit=1),
+        }
+    )
+    assert stage_bucket(stage, "/pets", "GET") == Bucket("s:api:prod:/pets/GET", 10, 3)
+    assert stage_bucket(stage, "/pets", "POST") == Bucket("s:api:prod:/pets/POST", 10, 20)
+    assert stage_bucket(stage, "/admin", "DELETE") == Bucket("s:api:prod:/admin/DELETE", 1, 20)
+
+
+def test_a_stage_without_throttling_settings_adds_no_bucket_and_a_lone_value_takes_account_defaults() -> None:
+    assert stage_bucket(stage_with({}), "/pets", "GET") is None
+    assert stage_bucket(stage_with({"*/*": MethodSetting(caching_enabled=True)}), "/pets", "GET") is None
+    assert stage_bucket(stage_with({"*/*": MethodSetting(throttling_rate_limit=-1)}), "/", "GET") is None
+    only_rate = stage_bucket(stage_with({"*/*": MethodSetting(throttling_rate_limit=7)}), "/", "GET")
+    assert only_rate == Bucket("s:api:prod://GET", 7, 5000)

@@ -1,9 +1,14 @@
-"""throttle: a request admitted with a key spends a token of its plan's buckets (per key per
-method, then per key) and one unit of its quota, in one atomic step of the state backend.
+"""throttle: every request passes AWS's throttles in AWS's order, and a request admitted
+with a key spends one unit of its plan's quota:
 
-Exceeded: 429 {"message":"Too Many Requests"} (THROTTLED) or 429 {"message":"Limit
-Exceeded"} (QUOTA_EXCEEDED); a rejected request spends nothing (AWS). State unreachable
-with ``--state-unavailable closed``: 503.
+1. per key per method (the usage plan's method override), 2. per key (the plan),
+3. per method (the stage's method settings, ``*/*`` as every method's default),
+4. account-level (kept in this process: ``LocalBucket``).
+
+1-3 and the quota are one atomic step of the state backend, so a request rejected anywhere
+spends nothing (AWS). Exceeded: 429 {"message":"Too Many Requests"} (THROTTLED) or 429
+{"message":"Limit Exceeded"} (QUOTA_EXCEEDED). State unreachable with
+``--state-unavailable closed``: 503.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import datetime as dt
 from tollway.dataplane.access import Grant
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.services import Services
+from tollway.dataplane.snapshot import CompiledMethod
 from tollway.errors import QuotaExceeded, StateUnavailableError, Throttled
 from tollway.state.base import QUOTA_EXCEEDED, THROTTLED, Bucket, Decision, Quota, usage_key
 from tollway.state.memory import MemoryState
@@ -20,45 +26,62 @@ from tollway.state.periods import period_end, period_start, quota_key
 
 
 def throttle_now(ctx: RequestContext, services: Services) -> bool:
-    """The throttle stage without waiting, when the state is in this process; False: ``throttle``."""
-    state = services.access.state
-    if ctx.grant is None:
+    """The throttle stage without waiting, when no shared state is involved (no limit but the
+    account's, or the state is in this process); False: run ``throttle``."""
+    method = ctx.method
+    if method is None:
         return True
+    access = services.access
+    now = services.clock()
+    if not access.account.ready(now):
+        raise Throttled()
+    if ctx.grant is None and method.stage_bucket is None:
+        access.account.take()
+        return True
+    state = access.state
     if not isinstance(state, MemoryState):
         return False
-    _apply(state.admit_now(*_limits(ctx, services)))
+    _apply(state.admit_now(*_limits(ctx, method, now)))
+    access.account.take()
     return True
 
 
 async def throttle(ctx: RequestContext, services: Services) -> None:
-    _apply(await services.access.state.admit(*_limits(ctx, services)))
+    method = ctx.method
+    assert method is not None
+    _apply(await services.access.state.admit(*_limits(ctx, method, services.clock())))
+    services.access.account.take()
 
 
-Limits = tuple[list[Bucket], Quota | None, str]
-_MEMO: dict[tuple[int, str, str, int], tuple[Grant, Limits]] = {}
+Limits = tuple[list[Bucket], Quota | None, str | None]
+_MEMO: dict[tuple[int, int, int], tuple[Grant, CompiledMethod, Limits]] = {}
 _MEMO_SIZE = 10_000
 
 
-def _limits(ctx: RequestContext, services: Services) -> tuple[list[Bucket], Quota | None, str, float]:
-    """The plan's buckets in AWS's order (per key per method, per key), its quota, the usage
-    counter of today, and now. They change only with the grant, the method and the UTC day,
-    so they are built once per such triple (this runs for every keyed request)."""
-    grant, method = ctx.grant, ctx.method
-    assert grant is not None and method is not None
-    now = services.clock()
-    memo_key = (id(grant), method.resource_path, method.http_method, int(now // 86400))
+def _limits(
+    ctx: RequestContext, method: CompiledMethod, now: float
+) -> tuple[list[Bucket], Quota | None, str | None, float]:
+    """The buckets in AWS's order, the plan's quota, the usage counter of today, and now.
+    They change only with the grant, the compiled method and the UTC day, so they are built
+    once per such triple (this runs for every keyed or stage-throttled request)."""
+    grant = ctx.grant
+    if grant is None:
+        assert method.stage_bucket is not None
+        return [method.stage_bucket], None, None, now
+    memo_key = (id(grant), id(method), int(now // 86400))
     found = _MEMO.get(memo_key)
-    if found is None or found[0] is not grant:
+    if found is None or found[0] is not grant or found[1] is not method:
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.clear()
-        found = (grant, _build(grant, method.resource_path, method.http_method, now))
+        found = (grant, method, _build(grant, method, now))
         _MEMO[memo_key] = found
-    buckets, quota, usage = found[1]
+    buckets, quota, usage = found[2]
     return buckets, quota, usage, now
 
 
-def _build(grant: Grant, resource_path: str, http_method: str, now: float) -> Limits:
+def _build(grant: Grant, method: CompiledMethod, now: float) -> Limits:
     plan, key = grant.plan, grant.key
+    resource_path, http_method = method.resource_path, method.http_method
     buckets = []
     override = grant.stage.throttle.get(f"{resource_path}/{http_method}")
     if override is not None:
@@ -71,6 +94,8 @@ def _build(grant: Grant, resource_path: str, http_method: str, now: float) -> Li
         )
     if plan.throttle is not None:
         buckets.append(Bucket(f"t:{plan.id}:{key.id}", plan.throttle.rate_limit, plan.throttle.burst_limit))
+    if method.stage_bucket is not None:
+        buckets.append(method.stage_bucket)
     today = dt.datetime.fromtimestamp(now, dt.UTC).date()
     quota = None
     if plan.quota is not None:
