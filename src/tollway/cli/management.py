@@ -76,7 +76,12 @@ def _plan_options(parser: argparse.ArgumentParser, positional: str) -> None:
     parser.add_argument("--burst", type=int, help="throttle: bucket size (with --rate)")
     parser.add_argument("--quota-limit", type=int, help="requests per period (with --quota-period)")
     parser.add_argument("--quota-period", choices=QUOTA_PERIODS, type=str.upper)
-    parser.add_argument("--quota-offset", type=int, default=0)
+    parser.add_argument(
+        "--quota-offset",
+        type=int,
+        default=0,
+        help="the day periods start: WEEK 0-6 (0 Sunday, 1 Monday...), MONTH 0-27 (days after the 1st)",
+    )
     parser.add_argument("--stage", action="append", metavar="API_ID:STAGE", help="API stage (repeatable)")
     parser.add_argument(
         "--method-throttle", action="append", metavar="API_ID:STAGE:/path/GET=RATE,BURST", help="(repeatable)"

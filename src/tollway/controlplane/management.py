@@ -24,6 +24,7 @@ from tollway.model.management import (
     ThrottleSettings,
     UsagePlan,
 )
+from tollway.state.periods import offset_problem
 from tollway.stores.base import StoreReader, StoreWriter
 
 KEY_VALUE_LENGTH = 40
@@ -184,9 +185,9 @@ def limits_problem(throttle: ThrottleSettings | None, quota: QuotaSettings | Non
         return None
     if quota.period not in QUOTA_PERIODS:
         return f"quota period must be one of {', '.join(QUOTA_PERIODS)}, not {quota.period!r}"
-    if quota.limit < 0 or not 0 <= quota.offset < max(quota.limit, 1):
-        return "quota limit must be zero or more and the offset at least 0 and below the limit"
-    return None
+    if quota.limit < 0:
+        return "quota limit must be zero or more"
+    return offset_problem(quota.period, quota.offset)
 
 
 def check_one_plan_per_stage(reader: StoreReader, plan: UsagePlan, key_id: str) -> None:

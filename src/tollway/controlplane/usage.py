@@ -41,7 +41,7 @@ def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
 def counter_names(plan: UsagePlan, key_ids: Sequence[str], start: dt.date, end: dt.date) -> list[str]:
     """Every daily counter the report needs: from the start of the quota period that holds
     ``start`` (to know what was used before it) to ``end``."""
-    first = period_start(start, plan.quota.period) if plan.quota else start
+    first = period_start(start, plan.quota.period, plan.quota.offset) if plan.quota else start
     return [usage_key(plan.id, key_id, day) for key_id in key_ids for day in days_between(first, end)]
 
 
@@ -78,6 +78,6 @@ def _remaining(counts: dict[str, int], plan: UsagePlan, key_id: str, day: dt.dat
     quota: QuotaSettings | None = plan.quota
     if quota is None:
         return None
-    first = period_start(day, quota.period)
+    first = period_start(day, quota.period, quota.offset)
     used = sum(_used(counts, plan.id, key_id, d) for d in days_between(first, day))
     return max(quota.limit - used, 0)

@@ -37,8 +37,8 @@ class ThrottleSettings:
 class QuotaSettings:
     """At most ``limit`` requests per ``period`` (DAY, WEEK or MONTH, in UTC).
 
-    ``offset`` is AWS's "number of requests subtracted from the given limit in the initial
-    time period" (the API reference's meaning; the SDK docs describe it differently)."""
+    ``offset`` is the day the periods start (WEEK: days after Sunday, MONTH: days after the
+    1st), the AWS SDKs' meaning; see ``tollway.state.periods``."""
 
     limit: int
     period: str

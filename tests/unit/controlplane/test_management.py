@@ -145,6 +145,18 @@ def test_an_unknown_api_stage_is_refused_as_aws_does(control: ControlPlane) -> N
             "throttle rate and burst must be zero or more",
         ),
         (PlanChanges(name=" "), "a name is required"),
+        (
+            PlanChanges(name="p", quota=QuotaSettings(10, "DAY", 1)),
+            "a quota offset must be 0 for a DAY period, not 1",
+        ),
+        (
+            PlanChanges(name="p", quota=QuotaSettings(10, "WEEK", 7)),
+            "a quota offset must be between 0 and 6 for a WEEK period, not 7",
+        ),
+        (
+            PlanChanges(name="p", quota=QuotaSettings(10, "MONTH", 28)),
+            "a quota offset must be between 0 and 27 for a MONTH period, not 28",
+        ),
     ],
 )
 def test_bad_plan_settings_are_refused(control: ControlPlane, changes: PlanChanges, problem: str) -> None:

@@ -65,6 +65,19 @@ def test_quota_period_follows_the_day_of_the_request() -> None:
     assert usage == "usage:pid:kid:2026-11-30"
 
 
+def test_a_quota_offset_moves_the_day_its_periods_start() -> None:
+    monday_weeks = grant(QuotaSettings(10, "WEEK", 1))
+    _, quota, _, _ = limits(ctx_for(monday_weeks), NOV_25)  # Wednesday
+    assert quota is not None and quota.period_key == "2026-11-23"  # Monday
+    assert quota.expires_at == NOV_25 + 5 * DAY  # Monday 2026-11-30
+    from_the_26th = grant(QuotaSettings(10, "MONTH", 25))
+    _, quota, _, _ = limits(ctx_for(from_the_26th), NOV_25)
+    assert quota is not None and quota.period_key == "2026-10-26"
+    assert quota.expires_at == NOV_25 + DAY
+    _, quota, _, _ = limits(ctx_for(from_the_26th), NOV_25 + DAY)
+    assert quota is not None and quota.period_key == "2026-11-26"
+
+
 def test_rejections_raise_aws_gateway_errors() -> None:
     granted = grant(QuotaSettings(1, "DAY"))
     on = services(NOV_25)

@@ -99,8 +99,9 @@ def _build(grant: Grant, method: CompiledMethod, now: float) -> Limits:
     today = dt.datetime.fromtimestamp(now, dt.UTC).date()
     quota = None
     if plan.quota is not None:
-        start = period_start(today, plan.quota.period)
-        end = dt.datetime.combine(period_end(today, plan.quota.period), dt.time(), dt.UTC)
+        period, offset = plan.quota.period, plan.quota.offset
+        start = period_start(today, period, offset)
+        end = dt.datetime.combine(period_end(today, period, offset), dt.time(), dt.UTC)
         quota = Quota(quota_key(plan.id, key.id), plan.quota.limit, start.isoformat(), end.timestamp())
     return buckets, quota, usage_key(plan.id, key.id, today)
 

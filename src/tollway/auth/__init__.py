@@ -1,0 +1,2 @@
+"""Authentication and authorization: IAM-style policies, SigV4, JWT / Cognito tokens and
+Lambda authorizers, as Amazon API Gateway applies them."""
