@@ -1,5 +1,5 @@
 """Fixtures shared by every test level (see support.py)."""
 
-from support import serve, upstream
+from support import private_redis, serve, upstream
 
-__all__ = ["serve", "upstream"]
+__all__ = ["private_redis", "serve", "upstream"]

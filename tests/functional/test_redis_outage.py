@@ -8,73 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import shutil
 import signal
-import subprocess
-import time
-from collections.abc import Iterator
 
 import pytest
-import redis
 
-from support import free_port
+from support import PrivateRedis
 from tollway.state import Bucket, Decision, RedisState, StateUnavailable
 
 T0 = 1_700_000_000.0
 WAIT = 30.0  # generous: a loaded 2-core machine
-
-
-class PrivateRedis:
-    """A throwaway redis-server without persistence on its own port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.proc = subprocess.Popen(["redis-server", *args], stdout=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port, socket_connect_timeout=1, socket_timeout=1)
-        deadline = time.monotonic() + WAIT
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError(f"private redis-server on port {self.port} did not start") from None
-                time.sleep(0.05)
-            finally:
-                client.close()
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.kill()
-        self.proc.wait(WAIT)
-
-    def bucket_exists(self, key: str) -> bool:
-        client = redis.Redis(port=self.port, socket_timeout=WAIT)
-        try:
-            return bool(client.exists(key))
-        finally:
-            client.close()
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    if shutil.which("redis-server") is None:
-        reason = "redis-server is not installed; the outage tests start their own"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    server = PrivateRedis()
-    server.start()
-    yield server
-    if server.proc is not None and server.proc.poll() is None:
-        server.proc.send_signal(signal.SIGCONT)  # in case a test left it stopped
-        server.kill()
 
 
 async def admit_n(state: RedisState, times: int, bucket: Bucket, usage: str | None = None) -> list[bool]:
