@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from support import Running, run_cli, write
+from support import EXAMPLES, Running, run_cli, write
 
 VALUE = "k" * 24 + "-enforced-test"
 
@@ -180,3 +180,16 @@ def test_sam_auth_usage_plan_creates_the_key_and_plan_it_enforces(serve: Any, tm
     url = f"{server.url}/prod/x"
     assert httpx.get(url).status_code == 403
     assert [httpx.get(url, headers={"x-api-key": value}).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_paid_example_holds_its_key_plan_and_stage_throttle_as_the_readme_says(serve: Any) -> None:
+    server = serve(str(EXAMPLES / "paid" / "template.yaml"))
+    key = {"x-api-key": "demo-key-for-tollway-0123456789"}
+    with httpx.Client(base_url=server.url) as http:
+        assert http.get("/prod/quote").json() == {"message": "Forbidden"}
+        first = http.get("/prod/quote", headers=key)
+        assert first.status_code == 200 and "The best way out" in first.json()["quote"]
+        burst = [http.get("/prod/quote", headers=key).status_code for _ in range(6)]
+        assert burst[:4] == [200] * 4 and burst[-1] == 429  # burst 5, then 2 per second
+        free = [http.get("/prod/free").status_code for _ in range(4)]
+        assert free[:3] == [200] * 3 and free[3] == 429  # the stage's method setting: burst 3
