@@ -26,6 +26,7 @@ import uvloop
 from tollway.controlplane.service import ControlPlane
 from tollway.dataplane.access import Access, AccessIndex
 from tollway.dataplane.app import Gateway
+from tollway.dataplane.auth_services import AuthServices
 from tollway.dataplane.integrations.http import HttpClient
 from tollway.dataplane.integrations.lambda_ import LambdaIntegration
 from tollway.dataplane.integrations.mock import MockIntegration
@@ -173,6 +174,7 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
                 options.account_rate / options.workers, options.account_burst / options.workers
             ),
         ),
+        auth=AuthServices(executor=executor),
     )
     gateway = Gateway(services, InvokeApi(executor))
     generation = control.generation()

@@ -90,6 +90,8 @@ class RequestContext:
     """Extra ``$context.identity`` fields set by later stages (``apiKey``, ``apiKeyId``)."""
     authorizer: dict[str, Any] = field(default_factory=dict)
     """``$context.authorizer`` (set by the authorization stage once it exists)."""
+    usage_identifier_key: str | None = None
+    """The API key a Lambda authorizer named (``usageIdentifierKey``; key source AUTHORIZER)."""
     grant: Grant | None = None
     """The API key and usage plan admitting this request (``api_key``)."""
     integration_request: IntegrationRequest | None = None

@@ -1,11 +1,11 @@
 """The request path of tollway, in order. Reading this list is reading the product.
 
-    parse -> route -> api_key -> throttle/quota -> map_request -> integrate -> map_response
-      -> respond
+    parse -> route -> authorize -> api_key -> throttle/quota -> map_request -> integrate
+      -> map_response -> respond
     (on_error renders any GatewayError as the API's gateway response, then respond)
 
-Stages still to come, in their places: resource_policy and authenticate after route;
-validate before map_request; cache_lookup / cache_store around the integration.
+Stages still to come, in their places: resource_policy after route; validate before
+map_request; cache_lookup / cache_store around the integration.
 
 Most stages only compute (``run``); the ones that wait on the network say so (``wait``), and
 a stage with both waits only when its ``run`` says so. The server runs a request
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.services import Services
 from tollway.dataplane.stages.api_key import api_key
+from tollway.dataplane.stages.authorize import authorize, authorize_now
 from tollway.dataplane.stages.integrate import integrate
 from tollway.dataplane.stages.map_request import map_request
 from tollway.dataplane.stages.map_response import map_response
@@ -51,6 +52,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("parse", run=parse),
     Stage("route", run=route),
+    Stage("authorize", run=authorize_now, wait=authorize),
     Stage("api_key", run=api_key),
     Stage("throttle", run=throttle_now, wait=throttle),
     Stage("map_request", run=map_request),

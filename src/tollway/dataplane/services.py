@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tollway.dataplane.access import Access
+from tollway.dataplane.auth_services import AuthServices
 from tollway.dataplane.integrations.base import Integration
 from tollway.state.memory import MemoryState
 
@@ -20,3 +21,5 @@ class Services:
     """Wall-clock seconds since the epoch."""
     access: Access = field(default_factory=lambda: Access(MemoryState()))
     """API keys, usage plans and the state backend their limits are counted in."""
+    auth: AuthServices = field(default_factory=AuthServices)
+    """Authorizer functions, their result cache, token keys and IAM identities."""

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from tollway.dataplane.authorizers import NO_AUTH, MethodAuth, compile_authorizers, method_auth
 from tollway.dataplane.binary import BinaryTypes
 from tollway.dataplane.gateway_responses import GatewayResponses, compile_gateway_responses
 from tollway.dataplane.integrations.mock import mock_status
@@ -84,6 +85,8 @@ class CompiledMethod:
     """The answer to a JSON (or body-less) request, when it cannot depend on the request."""
     stage_bucket: Bucket | None = None
     """The stage's throttle of this method (its method setting, else ``*/*``), if it has one."""
+    auth: MethodAuth = NO_AUTH
+    """How the method authorizes callers (``authorizationType`` and its authorizer)."""
 
     @property
     def proxy(self) -> bool:
@@ -156,6 +159,7 @@ def compile_stage(stage: Stage, deployment: Deployment) -> ServedStage:
     source = f"api {api.name!r} ({api.id}) stage {stage.name!r}"
     resources: dict[str, dict[str, CompiledMethod]] = {}
     resource_ids: dict[str, str] = {}
+    authorizers = compile_authorizers(api, source)
     for resource in api.resources:
         rid = resource_id(api.id, resource.path)
         resource_ids[resource.path] = rid
@@ -166,6 +170,7 @@ def compile_stage(stage: Stage, deployment: Deployment) -> ServedStage:
                 compiled[verb] = replace(
                     _compile_method(resource.path, rid, verb, method, stage.variables),
                     stage_bucket=stage_bucket(stage, resource.path, verb),
+                    auth=method_auth(method, authorizers, source, where),
                 )
             except TemplateError as exc:
                 raise DefinitionError(source, where, str(exc)) from None

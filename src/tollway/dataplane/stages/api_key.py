@@ -17,7 +17,7 @@ def api_key(ctx: RequestContext, services: Services) -> None:
     if method is None or served is None or not method.method.api_key_required:
         return
     if served.api.api_key_source.upper() == "AUTHORIZER":
-        value = ctx.authorizer.get("usageIdentifierKey")
+        value = ctx.usage_identifier_key
     else:
         value = ctx.header_map.get("x-api-key")
     index = services.access.index
