@@ -16,6 +16,7 @@ from tollway.dataplane.context import Request, RequestContext, Response
 from tollway.dataplane.invoke_api import PREFIX as INVOKE_PREFIX
 from tollway.dataplane.invoke_api import InvokeApi
 from tollway.dataplane.request_ids import extended_request_id, request_id
+from tollway.dataplane.routing.normalize import normalize_path
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage
 
@@ -92,7 +93,7 @@ class Gateway:
             extended_request_id=extended_request_id(),
             time_epoch_ms=int(self.services.clock() * 1000),
             served=served,
-            path=path,
+            path=normalize_path(path),
         )
         index = pipeline.start(ctx, self.services)
         if index is not None:

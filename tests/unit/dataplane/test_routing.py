@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tollway.dataplane.routing.index import RouteIndex
+from tollway.dataplane.routing.normalize import normalize_path
 
 
 def _index() -> RouteIndex[str]:
@@ -80,3 +83,23 @@ def test_root_and_trailing_slash() -> None:
     index = _index()
     assert index.match("GET", "/").target == "root"  # type: ignore[union-attr]
     assert index.match("GET", "/pets/").target == "list"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("/pets/1", "/pets/1"),
+        ("//admin", "/admin"),
+        ("/public/../admin", "/admin"),
+        ("/public/%2e%2E/admin", "/admin"),
+        ("/%61dmin", "/admin"),
+        ("/./admin/.", "/admin"),
+        ("/../../admin", "/admin"),
+        ("/files/a%2Fb", "/files/a%2Fb"),  # an encoded slash stays in its segment
+        ("/a%20b", "/a%20b"),
+        ("/Admin", "/Admin"),  # paths are case-sensitive
+        ("/pets/", "/pets/"),
+    ],
+)
+def test_one_spelling_per_path_before_routing(raw: str, normal: str) -> None:
+    assert normalize_path(raw) == normal
