@@ -16,12 +16,15 @@ negated); ``principal=None`` is an anonymous caller whom only ``"*"`` names (a `
 naming anyone else does not apply, a ``NotPrincipal`` one does); a Principal account
 (``"123456789012"``, ``arn:aws:iam::123456789012:root``) matches every principal of the account
 and a role ARN its ``assumed-role`` sessions; element names and ``Effect`` are case-sensitive,
-unknown statement elements are ignored; ``Numeric*``, ``Date*``, ``BinaryEquals`` and condition
-values with policy variables (``${aws:username}``) are refused at compile time, never ignored.
+unknown statement elements are ignored; ``BinaryEquals`` and condition values with policy
+variables (``${aws:username}``) are refused at compile time, never ignored. ``Date*`` values
+are ISO 8601 times (``2026-11-26T00:00:00Z``) or epoch seconds, as IAM accepts; a request value
+that is not a number (``Numeric*``) or a time (``Date*``) matches nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import ipaddress
 import json
@@ -41,7 +44,7 @@ Test = Callable[[str], bool]
 _VERSIONS = ("2012-10-17", "2008-10-17")
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 _COMPARISONS = ("Equals", "NotEquals", "LessThan", "LessThanEquals", "GreaterThan", "GreaterThanEquals")
-_UNSUPPORTED = {"BinaryEquals"} | {family + test for family in ("Numeric", "Date") for test in _COMPARISONS}
+_UNSUPPORTED = {"BinaryEquals"}
 
 
 class PolicyError(TollwayError):
@@ -213,7 +216,59 @@ def _arn(values: list[str], where: str) -> Test:
     return test
 
 
+_ORDER: dict[str, Callable[[float, float], bool]] = {
+    "Equals": float.__eq__,
+    "NotEquals": float.__eq__,  # negated below
+    "LessThan": float.__lt__,
+    "LessThanEquals": float.__le__,
+    "GreaterThan": float.__gt__,
+    "GreaterThanEquals": float.__ge__,
+}
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _time(text: str) -> float | None:
+    number = _number(text)
+    if number is not None:
+        return number
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def _ordered(parse: Callable[[str], float | None], test: str) -> Callable[[list[str], str], Test]:
+    compare = _ORDER[test]
+
+    def build(values: list[str], where: str) -> Test:
+        limits = [parse(value) for value in values]
+        if any(limit is None for limit in limits):
+            raise PolicyError(
+                f"{where}: values must be {'times' if parse is _time else 'numbers'}, got {values}"
+            )
+
+        def holds(value: str) -> bool:
+            parsed = parse(value)
+            return parsed is not None and any(compare(parsed, limit) for limit in limits if limit is not None)
+
+        return holds
+
+    return build
+
+
 _OPERATORS: dict[str, tuple[Callable[[list[str], str], Test], bool]] = {
+    **{
+        family + test: (_ordered(parse, test), test == "NotEquals")
+        for family, parse in (("Numeric", _number), ("Date", _time))
+        for test in _COMPARISONS
+    },
     "StringEquals": (_equals, False),
     "StringNotEquals": (_equals, True),
     "StringEqualsIgnoreCase": (_equals_ignore_case, False),

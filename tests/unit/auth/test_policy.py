@@ -537,7 +537,9 @@ def test_conditions_decide_a_deny_too() -> None:
         ),
         (allow("*", Condition={"ForSomeValues:StringEquals": {"k": "x"}}), "unknown condition operator"),
         (allow("*", Condition={"NullIfExists": {"k": "true"}}), "unknown condition operator 'NullIfExists'"),
-        (allow("*", Condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01"}}), "not supported"),
+        (allow("*", Condition={"DateLessThan": {"aws:CurrentTime": "next year"}}), "values must be times"),
+        (allow("*", Condition={"NumericLessThan": {"aws:EpochTime": "soon"}}), "values must be numbers"),
+        (allow("*", Condition={"BinaryEquals": {"k": "QUJD"}}), "not supported"),
         (allow("*", Condition={"Bool": {"aws:SecureTransport": "yes"}}), "Bool values must be true or false"),
         (allow("*", Condition={"Null": {"k": "maybe"}}), "Null takes true or false"),
         (allow("*", Condition={"StringEquals": {"k": "${aws:username}"}}), "policy variables"),
@@ -592,3 +594,22 @@ def test_throughput_of_a_three_statement_policy(capsys: pytest.CaptureFixture[st
     assert policy.evaluate(INVOKE, resource, {"aws:SourceIp": "192.0.2.1"}) is Verdict.DENY
     with capsys.disabled():
         print(f"\npolicy.evaluate, 3 statements: {rounds / elapsed:,.0f} evaluations/s")
+
+
+def test_date_and_numeric_conditions_compare_times_and_numbers() -> None:
+    window = compile_policy(
+        allow(
+            "*",
+            Condition={
+                "DateGreaterThan": {"aws:CurrentTime": "2026-11-01T00:00:00Z"},
+                "DateLessThan": {"aws:CurrentTime": "2026-12-01T00:00:00Z"},
+                "NumericLessThanEquals": {"aws:EpochTime": "1798761600"},
+            },
+        )
+    )
+    inside = {"aws:CurrentTime": "2026-11-26T10:00:00Z", "aws:EpochTime": "1795600000"}
+    assert window.evaluate("execute-api:Invoke", "arn:x", inside) is Verdict.ALLOW
+    after = {"aws:CurrentTime": "2026-12-02T00:00:00Z", "aws:EpochTime": "1795600000"}
+    assert window.evaluate("execute-api:Invoke", "arn:x", after) is Verdict.NONE
+    garbled = {"aws:CurrentTime": "yesterday", "aws:EpochTime": "1795600000"}
+    assert window.evaluate("execute-api:Invoke", "arn:x", garbled) is Verdict.NONE
