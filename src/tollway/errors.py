@@ -143,6 +143,15 @@ class InvalidSignature(GatewayError):
     )
 
 
+class UnrecognizedClient(GatewayError):
+    """SigV4 with an access key (or session token) tollway does not know: 403."""
+
+    response_type = "DEFAULT_4XX"
+    status_code = 403
+    default_message = "The security token included in the request is invalid."
+    error_type = "UnrecognizedClientException"
+
+
 class IncompleteSignature(GatewayError):
     """No route matched and ``Authorization`` is not SigV4: still MISSING_AUTHENTICATION_TOKEN.
 

@@ -54,6 +54,7 @@ from tollway.errors import (
     IncompleteSignature,
     InvalidSignature,
     MissingAuthenticationToken,
+    UnrecognizedClient,
 )
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -155,7 +156,7 @@ def verify(
     access_key, scope = _check_scope(claim.credential, iso, service, region)
     credentials = lookup(access_key)
     if credentials is None:
-        raise InvalidSignature(_UNKNOWN_KEY, detail=f"unknown access key {access_key}")
+        raise UnrecognizedClient(_UNKNOWN_KEY, detail=f"unknown access key {access_key}")
     if credentials.expiration is not None and now >= credentials.expiration:
         raise ExpiredToken(detail=f"credentials of {access_key} expired")
 
@@ -355,7 +356,7 @@ def _check_token(sent: str | None, stored: str | None) -> None:
     if sent is None and stored is None:
         return
     if sent is None or stored is None or not hmac.compare_digest(sent.encode(), stored.encode()):
-        raise InvalidSignature(_BAD_TOKEN, detail="session token missing or not the one issued")
+        raise UnrecognizedClient(_BAD_TOKEN, detail="session token missing or not the one issued")
 
 
 def _parse_query(raw_query: str) -> list[tuple[bytes, bytes]]:

@@ -26,6 +26,7 @@ from tollway.errors import (
     IncompleteSignature,
     InvalidSignature,
     MissingAuthenticationToken,
+    UnrecognizedClient,
 )
 
 HOST = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
@@ -368,7 +369,9 @@ def test_wrong_secret_answers_the_canonical_request_and_string_to_sign_botocore_
 def test_unknown_access_key_is_an_invalid_security_token() -> None:
     stranger = Credentials("AKIDSTRANGER", "s", "1", "arn:aws:iam::1:user/x")
     fails(
-        sign(who=stranger).verify, InvalidSignature, "The security token included in the request is invalid."
+        sign(who=stranger).verify,
+        UnrecognizedClient,
+        "The security token included in the request is invalid.",
     )
 
 
@@ -422,7 +425,7 @@ def test_body_not_matching_the_declared_content_sha256_is_refused() -> None:
 )
 def test_session_token_must_be_the_one_issued(who: Credentials, token: str | None) -> None:
     sent = sign(who=replace(who, session_token=token))  # sign with the wrong token (or none)
-    fails(sent.verify, InvalidSignature, "The security token included in the request is invalid")
+    fails(sent.verify, UnrecognizedClient, "The security token included in the request is invalid")
 
 
 def test_expired_temporary_credentials_are_an_expired_token() -> None:
