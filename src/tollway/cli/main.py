@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tollway import __version__
-from tollway.cli import functions, management
+from tollway.cli import functions, identities, management
 from tollway.errors import TollwayError
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
 
@@ -24,7 +24,8 @@ DEFAULT_STORE = "sqlite:///.tollway/tollway.db"
 def _store_url(value: str | None) -> str:
     url = value or os.environ.get("TOLLWAY_STORE") or DEFAULT_STORE
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # 0700: the store holds secrets (only the last directory, the one we make, gets it).
+        Path(url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return url
 
 
@@ -84,6 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="when Redis is unreachable: open (local limits, default) or closed (503)",
     )
     serve.add_argument(
+        "--identities",
+        metavar="FILE",
+        help="YAML/JSON list of {name, accessKeyId, secretAccessKey, accountId, policy} for AWS_IAM methods",
+    )
+    serve.add_argument(
+        "--user-pool-issuer",
+        action="append",
+        metavar="ARN=ISSUER_URL",
+        help="the issuer of a Cognito user pool's tokens (repeatable; default: Cognito's own URL)",
+    )
+    serve.add_argument(
+        "--user-pool-client-id",
+        action="append",
+        metavar="ARN=CLIENT_ID",
+        help="an app client whose tokens a user pool authorizer accepts (repeatable; default: any)",
+    )
+    serve.add_argument(
         "--account-rate",
         type=_non_negative,
         default=ACCOUNT_RATE_LIMIT,
@@ -129,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     functions.add_parsers(sub)
     management.add_parsers(sub)
+    identities.add_parsers(sub)
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -153,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tollway {__version__}")
         return 0
     try:
+        if args.command == "identities":
+            return identities.main(args, _store_url(args.store))
         from tollway.cli import commands
 
         return commands.run(

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Literal, Protocol
 
-from tollway.controlplane import functions, management
+from tollway.controlplane import functions, identities, management
 from tollway.controlplane.errors import BadRequest, NotFound
 from tollway.controlplane.exporting import render_export
 from tollway.controlplane.ids import DEPLOYMENT_ID, random_deployment_id
@@ -24,6 +24,7 @@ from tollway.controlplane.views import ApiSummary, ImportOutcome
 from tollway.dataplane.snapshot import compile_stage
 from tollway.model.api import Deployment, RestApi, Stage
 from tollway.model.functions import FunctionAlias, FunctionDef
+from tollway.model.identity import ACCOUNT_ID, Identity
 from tollway.model.imported import ImportResult
 from tollway.model.management import ApiKey, UsagePlan
 from tollway.stores.base import ApiRecord, FunctionRecord, Store, StoreReader, StoreWriter
@@ -305,6 +306,41 @@ class ControlPlane:
         if key_id not in plan.key_ids:
             raise NotFound(f"Invalid API Key identifier specified: {key_id} is not in usage plan {plan_id}")
         return plan, (key_id,)
+
+    # -- IAM identities --------------------------------------------------------------
+
+    def create_identity(
+        self,
+        name: str,
+        *,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        account_id: str | None = None,
+        policy: object,
+    ) -> Identity:
+        """An IAM user with one access key and an identity policy (a JSON object). The key id
+        and secret are generated unless given; the result is the only time the secret is
+        returned (``list_identities`` has it too, for the data plane: never show it)."""
+        document = identities.policy_document(name, policy)
+        with self.store.transaction() as tx:
+            identity = Identity(
+                name,
+                identities.new_access_key_id(tx) if access_key_id is None else access_key_id,
+                identities.generate_secret() if secret_access_key is None else secret_access_key,
+                ACCOUNT_ID if account_id is None else account_id,
+                document,
+                self._clock(),
+            )
+            return identities.create_identity(tx, identity)
+
+    def list_identities(self) -> list[Identity]:
+        """Every identity, ordered by name (secrets included: for the data plane only)."""
+        return self.store.list_identities()
+
+    def delete_identity(self, name: str) -> None:
+        """Delete the identity ``name`` (NotFound if there is none)."""
+        with self.store.transaction() as tx:
+            identities.delete_identity(tx, name)
 
     # -- helpers -------------------------------------------------------------------
 

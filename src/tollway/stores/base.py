@@ -14,6 +14,7 @@ from typing import Protocol
 
 from tollway.model.api import Deployment, RestApi, Stage
 from tollway.model.functions import FunctionDef
+from tollway.model.identity import Identity
 from tollway.model.imported import ManagementResource
 from tollway.model.management import ApiKey, UsagePlan
 
@@ -96,6 +97,14 @@ class StoreReader(Protocol):
         """All usage plans, ordered by name then id."""
         ...
 
+    def get_identity(self, name: str) -> Identity | None:
+        """The IAM identity named exactly ``name``."""
+        ...
+
+    def list_identities(self) -> list[Identity]:
+        """All IAM identities (with their secrets: never log them), ordered by name."""
+        ...
+
 
 class StoreWriter(StoreReader, Protocol):
     """Writes, only available inside ``Store.transaction()``. A write that leaves a row
@@ -148,6 +157,15 @@ class StoreWriter(StoreReader, Protocol):
 
     def delete_usage_plan(self, plan_id: str) -> bool:
         """Delete a usage plan. True if it existed."""
+        ...
+
+    def put_identity(self, identity: Identity) -> None:
+        """Insert or replace the identity named ``identity.name``. An access key id another
+        identity has is a StoreError (that never names the secret)."""
+        ...
+
+    def delete_identity(self, name: str) -> bool:
+        """Delete the identity named ``name``. True if it existed."""
         ...
 
 

@@ -3,11 +3,20 @@
 WAL mode lets readers run while one process writes; ``busy_timeout`` makes a writer wait
 for another instead of failing; each logical operation is one ``BEGIN IMMEDIATE``
 transaction, so a crash mid-write leaves the previous state.
+
+The file holds secrets (API key values, IAM secret access keys: SigV4 needs the secret
+itself), so it is owner-only: created 0600 before SQLite first opens it, and an existing
+file (with its ``-wal`` and ``-shm``) is narrowed to 0600 whenever a store is opened; the
+directory holding it is created 0700. SQLite creates ``-wal``/``-shm`` with the mode of the
+database file, so they stay 0600 too. A file we may not chmod (not ours) is only warned about.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +24,7 @@ from pathlib import Path
 
 from tollway.errors import StoreError
 from tollway.model.api import Deployment, Stage
+from tollway.model.identity import Identity
 from tollway.model.imported import ManagementResource
 from tollway.model.management import ApiKey, UsagePlan
 from tollway.stores.base import ApiRecord, FunctionRecord
@@ -22,6 +32,11 @@ from tollway.stores.sqlite_schema import migrate
 from tollway.stores.sqlite_session import Session
 
 MEMORY = ":memory:"
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+log = logging.getLogger(__name__)
 
 
 class SqliteStore:
@@ -131,13 +146,18 @@ class SqliteStore:
         with self.snapshot() as s:
             return s.list_usage_plans()
 
+    def get_identity(self, name: str) -> Identity | None:
+        with self.snapshot() as s:
+            return s.get_identity(name)
+
+    def list_identities(self) -> list[Identity]:
+        with self.snapshot() as s:
+            return s.list_identities()
+
 
 def _connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     if path != MEMORY:
-        try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the directory of store {path}: {exc}") from exc
+        _prepare_file(path)
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves.
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -149,6 +169,39 @@ def _connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open store {path}: {exc}") from exc
     return conn
+
+
+def _prepare_file(path: str) -> None:
+    """Create the directory (0700) and an empty database file (0600) if they are missing,
+    then make the file and its side files owner-only."""
+    file = Path(path)
+    try:
+        if not file.parent.exists():
+            # Only the last directory gets the mode (its parents get the default): it is the
+            # one tollway made for the store (.tollway). An existing directory is left alone.
+            file.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the directory of store {path}: {exc}") from exc
+    try:
+        # O_EXCL: never race another process creating it; an empty file is an empty database.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create store {path}: {exc}") from exc
+    for suffix in _SIDE_FILES:
+        _owner_only(path + suffix)
+
+
+def _owner_only(path: str) -> None:
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & ~FILE_MODE:
+            os.chmod(path, mode & FILE_MODE)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("cannot make store file %s owner-only (it holds secrets): %s", path, exc.strerror)
 
 
 def _end(conn: sqlite3.Connection, statement: str) -> None:

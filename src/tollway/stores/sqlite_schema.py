@@ -70,6 +70,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             data BLOB NOT NULL
         )""",
     ),
+    # 4: IAM identities for AWS_IAM methods, found by access key id when a request is
+    # verified; the secret access key is inside ``data``.
+    (
+        """CREATE TABLE identities (
+            access_key_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            data BLOB NOT NULL
+        )""",
+    ),
 )
 
 

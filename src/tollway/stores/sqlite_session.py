@@ -9,14 +9,16 @@ from tollway.model.api import Deployment, Stage
 from tollway.model.imported import ManagementResource
 from tollway.stores import codec
 from tollway.stores.base import ApiRecord, FunctionRecord
+from tollway.stores.sqlite_identities import IdentityRows
 from tollway.stores.sqlite_management import ManagementRows
 
 _STAGE_ORDER = " ORDER BY api_id, name"
 
 
-class Session(ManagementRows):
+class Session(ManagementRows, IdentityRows):
     """Implements ``StoreWriter`` (or only ``StoreReader`` when not writable); the rows of
-    API keys and usage plans are in ``ManagementRows``."""
+    API keys and usage plans are in ``ManagementRows``, those of IAM identities in
+    ``IdentityRows``."""
 
     def __init__(self, conn: sqlite3.Connection, *, writable: bool) -> None:
         self._conn = conn
