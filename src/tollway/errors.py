@@ -20,9 +20,13 @@ class GatewayError(TollwayError):
     status_code: int = 500
     default_message: str = "Internal server error"
 
-    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, detail: str | None = None, validation_error: str = ""
+    ) -> None:
         self.message = message if message is not None else self.default_message
         self.detail = detail  # for logs only, never sent to clients
+        self.validation_error = validation_error
+        """``$context.error.validationErrorString`` (request validation failures)."""
         super().__init__(self.message)
 
 

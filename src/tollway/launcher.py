@@ -17,8 +17,8 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvloop
@@ -26,6 +26,8 @@ import uvloop
 from tollway.controlplane.service import ControlPlane
 from tollway.dataplane.access import Access, AccessIndex
 from tollway.dataplane.app import Gateway
+from tollway.dataplane.auth_cognito import UserPool, pool_for
+from tollway.dataplane.auth_iam import IdentityIndex
 from tollway.dataplane.auth_services import AuthServices
 from tollway.dataplane.integrations.http import HttpClient
 from tollway.dataplane.integrations.lambda_ import LambdaIntegration
@@ -35,6 +37,7 @@ from tollway.dataplane.server import HttpProtocol, ServerState
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.errors import TollwayError
+from tollway.formats.identities import load_identities_file
 from tollway.functions.build import build_dir_for, default_build_root
 from tollway.functions.local import LocalExecutor
 from tollway.functions.watch import code_stamp
@@ -71,6 +74,10 @@ class ServeOptions:
     account_rate: float = ACCOUNT_RATE_LIMIT
     account_burst: float = ACCOUNT_BURST_LIMIT
     """The account-level throttle of this server; each worker holds an equal share."""
+    identities_file: str | None = None
+    """``--identities FILE``: IAM identities besides the store's."""
+    user_pools: dict[str, UserPool] = field(default_factory=dict)
+    """``--user-pool-issuer`` / ``--user-pool-client-id`` by user pool ARN."""
 
 
 def compile_served(control: ControlPlane, api_ids: Collection[str] | None) -> list[ServedStage]:
@@ -174,12 +181,13 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
                 options.account_rate / options.workers, options.account_burst / options.workers
             ),
         ),
-        auth=AuthServices(executor=executor),
+        auth=AuthServices(executor=executor, user_pools=dict(options.user_pools)),
     )
     gateway = Gateway(services, InvokeApi(executor))
     generation = control.generation()
     gateway.load(compile_served(control, options.api_ids))
     services.access.index = access_index(control)
+    services.auth.identities = identity_index(control, options.identities_file)
     # Everything loaded so far (definitions, compiled snapshots, imported libraries) lives
     # as long as the worker: keep it out of the collector's way, so collections triggered by
     # per-request garbage scan only young objects.
@@ -201,6 +209,9 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
                     served = await asyncio.to_thread(compile_served, control, options.api_ids)
                     executor.update(await asyncio.to_thread(control.serving_functions))
                     services.access.index = await asyncio.to_thread(access_index, control)
+                    services.auth.identities = await asyncio.to_thread(
+                        identity_index, control, options.identities_file
+                    )
                     gateway.load(served)
                     generation = current
                     log.info("reloaded: serving %d stage(s)", len(served))
@@ -225,6 +236,30 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
 def access_index(control: ControlPlane) -> AccessIndex:
     """API keys and usage plans as the api_key stage reads them."""
     return AccessIndex(control.list_keys(), control.list_plans())
+
+
+def identity_index(control: ControlPlane, identities_file: str | None) -> IdentityIndex:
+    """The store's IAM identities and those of ``--identities FILE`` (the file wins a tie)."""
+    found = {identity.access_key_id: identity for identity in control.list_identities()}
+    if identities_file:
+        found.update((i.access_key_id, i) for i in load_identities_file(identities_file))
+    return IdentityIndex(found.values())
+
+
+def unmapped_user_pools(served: Sequence[ServedStage], pools: Mapping[str, UserPool]) -> list[str]:
+    """User pool ARNs of the served authorizers that no ``--user-pool-issuer`` maps."""
+    arns = {
+        arn
+        for stage in served
+        for authorizer in stage.api.authorizers
+        if authorizer.type.upper() == "COGNITO_USER_POOLS"
+        for arn in authorizer.provider_arns
+    }
+    return sorted(arn for arn in arns if arn not in pools)
+
+
+def default_issuer(arn: str) -> str:
+    return pool_for(arn, {}).issuer
 
 
 def log_dir(store_url: str) -> str:

@@ -124,3 +124,20 @@ def test_usage_identifier_key_is_the_api_key_with_key_source_authorizer(tmp_path
         assert httpx.get(url, headers=plain).status_code == 403
     finally:
         running.stop()
+
+
+SPELLINGS = ["//admin", "/public/../admin", "/%61dmin", "/x/%2e%2e/admin", "/./admin"]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_no_spelling_of_a_protected_path_skips_its_authorizer(server: Running, spelling: str) -> None:
+    answer = httpx.get(f"{server.url}/prod{spelling}", timeout=30)
+    assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
+    token = {"Authorization": "Bearer allow-all"}
+    allowed = httpx.get(f"{server.url}/prod{spelling}", headers=token, timeout=30)
+    assert allowed.status_code == 200 and allowed.json()["path"] == "/admin"
+
+
+def test_paths_are_case_sensitive_so_a_case_variant_is_another_path(server: Running) -> None:
+    answer = httpx.get(f"{server.url}/prod/ADMIN", timeout=30)
+    assert (answer.status_code, answer.json()) == (403, {"message": "Missing Authentication Token"})

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tollway.controlplane.service import ControlPlane
 from tollway.stores import open_store
+
+if TYPE_CHECKING:
+    from tollway.dataplane.auth_cognito import UserPool
 
 
 def run(args: argparse.Namespace, store_url: str, overrides: dict[str, str]) -> int:
@@ -57,6 +61,31 @@ def _pair(text: str) -> tuple[str, str]:
     return name, value
 
 
+def _user_pools(issuers: list[str], client_ids: list[str]) -> dict[str, UserPool]:
+    """``--user-pool-issuer ARN=URL`` and ``--user-pool-client-id ARN=ID`` by pool ARN."""
+    from tollway.dataplane.auth_cognito import UserPool, pool_for
+
+    found: dict[str, tuple[str | None, list[str]]] = {}
+    for option, items in (("--user-pool-issuer", issuers), ("--user-pool-client-id", client_ids)):
+        for item in items:
+            arn, sep, value = item.partition("=")
+            if not sep or not arn or not value:
+                raise SystemExit(f"tollway: {option} expects ARN=VALUE, got {item!r}")
+            issuer, clients = found.get(arn, (None, []))
+            if option == "--user-pool-issuer":
+                if not value.startswith(("https://", "http://")):
+                    raise SystemExit(f"tollway: {option}: the issuer must be an http(s) URL, got {value!r}")
+                issuer = value.rstrip("/")
+            else:
+                clients.append(value)
+            found[arn] = (issuer, clients)
+    pools = {}
+    for arn, (issuer, clients) in found.items():
+        default = pool_for(arn, {})
+        pools[arn] = UserPool(issuer or default.issuer, tuple(clients))
+    return pools
+
+
 def _import(args: argparse.Namespace, control: ControlPlane, overrides: dict[str, str]) -> int:
     outcomes = control.import_files(
         args.files, stage_name=args.stage, parameter_overrides=overrides, deploy=not args.no_deploy
@@ -76,6 +105,11 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
 
     if args.workers < 1:
         raise SystemExit("tollway: --workers must be at least 1")
+    user_pools = _user_pools(args.user_pool_issuer or [], args.user_pool_client_id or [])
+    if args.identities:
+        from tollway.formats.identities import load_identities_file
+
+        load_identities_file(args.identities)  # a bad file stops here, naming the place
     api_ids: frozenset[str] | None = None
     if args.files:
         outcomes = control.import_files(args.files, stage_name=args.stage, parameter_overrides=overrides)
@@ -98,6 +132,13 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
     )
     if not served:
         print("tollway: warning: no API stage to serve", file=sys.stderr)
+    for arn in launcher.unmapped_user_pools(served, user_pools):
+        print(
+            f"tollway: warning: user pool {arn} has no --user-pool-issuer; its tokens are checked against "
+            f"{user_pools[arn].issuer if arn in user_pools else launcher.default_issuer(arn)}, "
+            "which cannot be reached offline",
+            file=sys.stderr,
+        )
     launcher.print_urls(served, args.host, port)
     options = launcher.ServeOptions(
         host=args.host,
@@ -112,6 +153,8 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         state_unavailable=args.state_unavailable,
         account_rate=args.account_rate,
         account_burst=args.account_burst,
+        identities_file=args.identities,
+        user_pools=user_pools,
     )
     if args.workers > 1 and not args.state.startswith(("redis://", "rediss://")):
         print(

@@ -167,12 +167,13 @@ def parse_result(payload: bytes, name: str) -> AuthorizerResult:
     return AuthorizerResult(str(principal), policy, flat, usage if isinstance(usage, str) else None)
 
 
-def decide(result: AuthorizerResult, method_arn: str) -> None:
-    """403 unless the result's policy allows this methodArn (an explicit Deny wins)."""
+def decide(result: AuthorizerResult, method_arn: str, resource_verdict: Verdict | None = None) -> None:
+    """403 unless the result's policy allows this methodArn (an explicit Deny wins), or it is
+    silent and the API's resource policy allows it (AWS's table for both in one account)."""
     verdict = result.policy.evaluate(INVOKE, method_arn)
     if verdict is Verdict.DENY:
         raise AccessDenied(EXPLICIT_DENY)
-    if verdict is not Verdict.ALLOW:
+    if verdict is not Verdict.ALLOW and resource_verdict is not Verdict.ALLOW:
         raise AccessDenied()
 
 

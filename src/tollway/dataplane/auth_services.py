@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tollway.auth.jwks import JwksCache
+from tollway.dataplane.auth_cognito import UserPool
+from tollway.dataplane.auth_iam import IdentityIndex
 from tollway.dataplane.auth_lambda import ResultCache
 from tollway.functions.executor import Executor
 
 
 @dataclass(slots=True)
 class AuthServices:
-    """The function executor for Lambda authorizers and their result cache."""
+    """Lambda authorizers' executor and result cache, user pools' keys, IAM identities."""
 
     executor: Executor | None = None
     cache: ResultCache = field(default_factory=ResultCache)
+    jwks: JwksCache = field(default_factory=JwksCache)
+    user_pools: dict[str, UserPool] = field(default_factory=dict)
+    """User pool ARN -> issuer and app clients (``serve --user-pool-issuer/--user-pool-client-id``)."""
+    identities: IdentityIndex = field(default_factory=IdentityIndex)
+    """SigV4 signers: the store's identities and ``serve --identities FILE``; swapped on change."""

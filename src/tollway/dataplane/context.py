@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tollway.errors import GatewayError
 
 if TYPE_CHECKING:
+    from tollway.auth.policy import Verdict
     from tollway.dataplane.access import Grant
     from tollway.dataplane.snapshot import CompiledMethod, ServedStage
 
@@ -90,6 +91,8 @@ class RequestContext:
     """Extra ``$context.identity`` fields set by later stages (``apiKey``, ``apiKeyId``)."""
     authorizer: dict[str, Any] = field(default_factory=dict)
     """``$context.authorizer`` (set by the authorization stage once it exists)."""
+    policy_verdict: Verdict | None = None
+    """The resource policy's verdict for the anonymous caller (``resource_policy``), if any."""
     usage_identifier_key: str | None = None
     """The API key a Lambda authorizer named (``usageIdentifierKey``; key source AUTHORIZER)."""
     grant: Grant | None = None

@@ -1,11 +1,10 @@
 """The request path of tollway, in order. Reading this list is reading the product.
 
-    parse -> route -> authorize -> api_key -> throttle/quota -> map_request -> integrate
-      -> map_response -> respond
+    parse -> route -> resource_policy -> authorize -> api_key -> throttle/quota -> validate
+      -> map_request -> integrate -> map_response -> respond
     (on_error renders any GatewayError as the API's gateway response, then respond)
 
-Stages still to come, in their places: resource_policy after route; validate before
-map_request; cache_lookup / cache_store around the integration.
+Stages still to come, in their places: cache_lookup / cache_store around the integration.
 
 Most stages only compute (``run``); the ones that wait on the network say so (``wait``), and
 a stage with both waits only when its ``run`` says so. The server runs a request
@@ -29,9 +28,11 @@ from tollway.dataplane.stages.map_request import map_request
 from tollway.dataplane.stages.map_response import map_response
 from tollway.dataplane.stages.on_error import on_error
 from tollway.dataplane.stages.parse import parse
+from tollway.dataplane.stages.resource_policy import resource_policy
 from tollway.dataplane.stages.respond import respond
 from tollway.dataplane.stages.route import route
 from tollway.dataplane.stages.throttle import throttle, throttle_now
+from tollway.dataplane.stages.validate import validate
 from tollway.errors import ApiConfigurationError, GatewayError
 
 log = logging.getLogger("tollway.gateway")
@@ -52,9 +53,11 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("parse", run=parse),
     Stage("route", run=route),
+    Stage("resource_policy", run=resource_policy),
     Stage("authorize", run=authorize_now, wait=authorize),
     Stage("api_key", run=api_key),
     Stage("throttle", run=throttle_now, wait=throttle),
+    Stage("validate", run=validate),
     Stage("map_request", run=map_request),
     Stage("integrate", wait=integrate),
     Stage("map_response", run=map_response),

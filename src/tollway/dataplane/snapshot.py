@@ -11,8 +11,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from tollway.auth.policy import Policy, PolicyError, compile_policy
 from tollway.dataplane.authorizers import NO_AUTH, MethodAuth, compile_authorizers, method_auth
 from tollway.dataplane.binary import BinaryTypes
+from tollway.dataplane.constants import ACCOUNT_ID, REGION
 from tollway.dataplane.gateway_responses import GatewayResponses, compile_gateway_responses
 from tollway.dataplane.integrations.mock import mock_status
 from tollway.dataplane.mapping.params import (
@@ -23,6 +25,7 @@ from tollway.dataplane.mapping.params import (
 )
 from tollway.dataplane.mapping.vtl import CompiledTemplate, TemplateError, compile_template
 from tollway.dataplane.routing.index import RouteIndex
+from tollway.dataplane.validation import RequestCheck, compile_validation
 from tollway.errors import ApiConfigurationError, DefinitionError
 from tollway.functions.arn import function_from_uri
 from tollway.model import Deployment, Integration, IntegrationResponse, Method, RestApi, Stage
@@ -87,6 +90,8 @@ class CompiledMethod:
     """The stage's throttle of this method (its method setting, else ``*/*``), if it has one."""
     auth: MethodAuth = NO_AUTH
     """How the method authorizes callers (``authorizationType`` and its authorizer)."""
+    validation: RequestCheck | None = None
+    """The request validator's checks (required parameters, body model), if any."""
 
     @property
     def proxy(self) -> bool:
@@ -117,6 +122,8 @@ class ServedStage:
     gateway_responses: GatewayResponses
     binary: BinaryTypes
     resource_ids: dict[str, str]
+    policy: Policy | None = None
+    """The API's resource policy, compiled (``x-amazon-apigateway-policy``, ``Policy``)."""
 
     @property
     def api_id(self) -> str:
@@ -171,6 +178,7 @@ def compile_stage(stage: Stage, deployment: Deployment) -> ServedStage:
                     _compile_method(resource.path, rid, verb, method, stage.variables),
                     stage_bucket=stage_bucket(stage, resource.path, verb),
                     auth=method_auth(method, authorizers, source, where),
+                    validation=compile_validation(api, method),
                 )
             except TemplateError as exc:
                 raise DefinitionError(source, where, str(exc)) from None
@@ -187,7 +195,17 @@ def compile_stage(stage: Stage, deployment: Deployment) -> ServedStage:
         gateway_responses=compile_gateway_responses(api),
         binary=BinaryTypes(api.binary_media_types),
         resource_ids=resource_ids,
+        policy=_resource_policy(api, source),
     )
+
+
+def _resource_policy(api: RestApi, source: str) -> Policy | None:
+    if not api.policy:
+        return None
+    try:
+        return compile_policy(api.policy, api_arn=f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api.id}")
+    except PolicyError as exc:
+        raise DefinitionError(source, "policy", f"bad resource policy: {exc}") from None
 
 
 def _compile_method(

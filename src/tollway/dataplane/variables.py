@@ -60,7 +60,7 @@ def context_vars(ctx: RequestContext) -> dict[str, Any]:
             "message": message,
             "messageString": _json_string(message),
             "responseType": ctx.error.response_type,
-            "validationErrorString": getattr(ctx.error, "validation_error", ""),
+            "validationErrorString": ctx.error.validation_error,
         }
     else:
         variables["error"] = {}

@@ -1,21 +1,29 @@
 """authorize: the method's authorizationType decides who may call it.
 
-``NONE`` passes. ``CUSTOM`` runs a Lambda authorizer (``auth_lambda``): a cached result is
-applied without waiting, else the function is invoked. The decision is taken on the
-methodArn of the path the router matched, so no spelling of a path reaches a method
-without that method's checks.
+* ``NONE`` passes (the resource policy, if any, was applied before).
+* ``CUSTOM`` runs a Lambda authorizer (``auth_lambda``): a cached result is applied without
+  waiting, else the function is invoked.
+* ``COGNITO_USER_POOLS`` verifies a user pool token (``auth_cognito``).
+* ``AWS_IAM`` verifies the SigV4 signature of a stored identity and its policies
+  (``auth_iam``), without waiting.
+
+With a resource policy, AWS's tables apply: an authorizer's Deny or the policy's Deny
+denies; a Lambda authorizer's Allow, or the policy's Allow, allows; a user pool token needs
+the policy's Allow too. Every decision is taken on the methodArn of the path the router
+matched, so no spelling of a path reaches a method without that method's checks.
 """
 
 from __future__ import annotations
 
-from tollway.auth.policy import method_arn
-from tollway.dataplane import auth_lambda
+from tollway.auth import sigv4
+from tollway.auth.policy import Verdict
+from tollway.dataplane import auth_cognito, auth_iam, auth_lambda
+from tollway.dataplane.auth_request import condition_context, request_arn
 from tollway.dataplane.authorizers import CompiledAuthorizer
-from tollway.dataplane.constants import ACCOUNT_ID, REGION
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.lambda_proxy import event_request
 from tollway.dataplane.services import Services
-from tollway.errors import AuthorizerConfigurationError
+from tollway.errors import AccessDenied, AuthorizerConfigurationError
 
 
 def authorize_now(ctx: RequestContext, services: Services) -> bool:
@@ -23,8 +31,12 @@ def authorize_now(ctx: RequestContext, services: Services) -> bool:
     method = ctx.method
     if method is None or method.auth.type == "NONE":
         return True
-    authorizer = method.auth.authorizer
-    if method.auth.type == "CUSTOM":
+    kind = method.auth.type
+    if kind == "AWS_IAM":
+        _iam(ctx, services)
+        return True
+    if kind == "CUSTOM":
+        authorizer = method.auth.authorizer
         assert authorizer is not None
         values = auth_lambda.identity_values(ctx, authorizer)
         if authorizer.ttl_seconds <= 0:
@@ -41,11 +53,49 @@ async def authorize(ctx: RequestContext, services: Services) -> None:
     method = ctx.method
     assert method is not None
     authorizer = method.auth.authorizer
+    assert authorizer is not None
     if method.auth.type == "CUSTOM":
-        assert authorizer is not None
         await _lambda(ctx, services, authorizer)
         return
-    raise AuthorizerConfigurationError(detail=f"authorization type {method.auth.type} is not served")
+    auth = services.auth
+    claims = await auth_cognito.authenticate(
+        ctx, authorizer, method.auth.scopes, auth.user_pools, auth.jwks, services.clock()
+    )
+    if ctx.policy_verdict is not None and ctx.policy_verdict is not Verdict.ALLOW:
+        raise AccessDenied()
+    ctx.authorizer = {"claims": claims}
+
+
+def _iam(ctx: RequestContext, services: Services) -> None:
+    identities = services.auth.identities
+    request = ctx.request
+    raw_path, _, raw_query = request.target.partition("?")
+    verified = sigv4.verify(
+        request.method,
+        raw_path,
+        raw_query,
+        request.headers,
+        request.body,
+        identities.credentials,
+        services.clock(),
+    )
+    principal = identities.principal(verified.credentials.access_key_id)
+    assert principal is not None
+    served = ctx.served
+    assert served is not None
+    context = condition_context(ctx, services.clock())
+    context["aws:PrincipalAccount"] = principal.credentials.account_id
+    auth_iam.decide(principal, served.policy, request_arn(ctx), context)
+    credentials = principal.credentials
+    ctx.identity.update(
+        {
+            "accessKey": credentials.access_key_id,
+            "accountId": credentials.account_id,
+            "caller": credentials.access_key_id,
+            "user": credentials.access_key_id,
+            "userArn": credentials.user_arn,
+        }
+    )
 
 
 async def _lambda(ctx: RequestContext, services: Services, authorizer: CompiledAuthorizer) -> None:
@@ -67,16 +117,9 @@ async def _lambda(ctx: RequestContext, services: Services, authorizer: CompiledA
 
 
 def _grant(ctx: RequestContext, result: auth_lambda.AuthorizerResult) -> None:
-    auth_lambda.decide(result, request_arn(ctx))
+    auth_lambda.decide(result, request_arn(ctx), ctx.policy_verdict)
     ctx.authorizer = auth_lambda.authorizer_context(result)
     ctx.usage_identifier_key = result.usage_identifier_key
-
-
-def request_arn(ctx: RequestContext) -> str:
-    """The methodArn of this request: the path the router matched, in this stage."""
-    served = ctx.served
-    assert served is not None
-    return method_arn(REGION, ACCOUNT_ID, served.api_id, served.name, ctx.request.method, ctx.path)
 
 
 def _cache_key(

@@ -143,6 +143,18 @@ def ref_value(r: Resolver, logical_id: str) -> Any:
     return logical_id
 
 
+_ID_ATTRIBUTES = frozenset(
+    {
+        ("AWS::ApiGateway::RequestValidator", "RequestValidatorId"),
+        ("AWS::ApiGateway::Authorizer", "AuthorizerId"),
+        ("AWS::ApiGateway::Deployment", "DeploymentId"),
+        ("AWS::ApiGateway::Resource", "ResourceId"),
+        ("AWS::ApiGateway::ApiKey", "APIKeyId"),
+        ("AWS::ApiGateway::UsagePlan", "Id"),
+    }
+)
+
+
 def attribute_value(r: Resolver, logical_id: str, attribute: str) -> Any:
     """``Fn::GetAtt`` of a resource attribute."""
     kind = r.resource_type(logical_id)
@@ -154,6 +166,8 @@ def attribute_value(r: Resolver, logical_id: str, attribute: str) -> Any:
         return _function_arn(r, logical_id)
     if kind == "AWS::ApiGateway::RestApi" and attribute == "RootResourceId":
         return ids.resource_id(ids.api_id(api_key(r.stack_key, logical_id)), "/")
+    if (kind, attribute) in _ID_ATTRIBUTES:
+        return ref_value(r, logical_id)  # RequestValidatorId, AuthorizerId...: the same as Ref
     if kind == "AWS::SQS::Queue" and attribute == "QueueName":
         return logical_id
     if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":

@@ -1,0 +1,144 @@
+"""COGNITO_USER_POOLS authorizers through the real `tollway serve`, with real tokens: a test
+key pair whose JWKS a real HTTP server on loopback serves as the user pool's issuer
+(`--user-pool-issuer ARN=URL`). Good tokens pass with their claims in $context; every kind of
+bad token is 401 {"message":"Unauthorized"}."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from jwt.algorithms import RSAAlgorithm
+
+from support import REPO, Running, start_server
+
+POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Tollway"
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+class Issuer:
+    """A user pool's issuer on loopback: serves /.well-known/jwks.json."""
+
+    def __init__(self) -> None:
+        jwk = json.loads(RSAAlgorithm.to_jwk(KEY.public_key()))
+        jwk.update({"kid": "k1", "alg": "RS256", "use": "sig"})
+        body = json.dumps({"keys": [jwk]}).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                found = self.path == "/.well-known/jwks.json"
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body if found else b"{}")
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def token(self, key: Any = KEY, headers: dict[str, Any] | None = None, **claims: Any) -> str:
+        now = int(time.time())
+        body = {
+            "sub": "user-42",
+            "email": "ann@example.com",
+            "iss": self.url,
+            "aud": "app-client",
+            "token_use": "id",
+            "iat": now,
+            "exp": now + 600,
+            **claims,
+        }
+        return jwt.encode(body, key, algorithm="RS256", headers={"kid": "k1", **(headers or {})})
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[Issuer]:
+    running = Issuer()
+    yield running
+    running.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    template = REPO / "tests" / "fixtures" / "cognito" / "template.yaml"
+    folder: Path = tmp_path_factory.mktemp("cognito")
+    running = start_server(template, folder, "--user-pool-issuer", f"{POOL}={issuer.url}")
+    yield running
+    running.stop()
+
+
+def me(server: Running, token: str | None) -> httpx.Response:
+    headers = {"Authorization": token} if token is not None else {}
+    return httpx.get(f"{server.url}/prod/me", headers=headers, timeout=30)
+
+
+def test_a_valid_id_token_passes_with_its_claims_in_context(server: Running, issuer: Issuer) -> None:
+    answer = me(server, issuer.token())
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"sub": "user-42", "email": "ann@example.com"}
+    assert me(server, "Bearer " + issuer.token()).status_code == 200
+
+
+def _forged(issuer: Issuer, alg: str) -> str:
+    """A token with the right claims, not signed by the issuer's key: ``none`` (no
+    signature) or ``HS256`` keyed with the issuer's public key PEM (the HS/RS confusion)."""
+    claims = {"sub": "user-42", "iss": issuer.url, "token_use": "id", "exp": int(time.time()) + 600}
+    head = {"alg": alg, "kid": "k1", "typ": "JWT"}
+    signing_input = ".".join(_b64(json.dumps(part).encode()) for part in (head, claims))
+    if alg == "none":
+        return signing_input + "."
+    pem = KEY.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    signature = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "missing",
+        "garbage",
+        "expired",
+        "not yet valid",
+        "other key",
+        "other issuer",
+        "access token",
+        "alg none",
+        "hs256 with the public key",
+    ],
+)
+def test_bad_tokens_are_401_unauthorized(server: Running, issuer: Issuer, bad: str) -> None:
+    now = int(time.time())
+    tokens: dict[str, str | None] = {
+        "missing": None,
+        "garbage": "not.a.jwt",
+        "expired": issuer.token(exp=now - 3600, iat=now - 7200),
+        "not yet valid": issuer.token(nbf=now + 3600),
+        "other key": issuer.token(key=OTHER_KEY),
+        "other issuer": issuer.token(iss="https://evil.example.com"),
+        "access token": issuer.token(token_use="access"),  # no scopes on the method: ID token only
+        "alg none": _forged(issuer, "none"),
+        "hs256 with the public key": _forged(issuer, "HS256"),
+    }
+    answer = me(server, tokens[bad])
+    assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
