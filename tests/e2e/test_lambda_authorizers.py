@@ -141,3 +141,27 @@ def test_no_spelling_of_a_protected_path_skips_its_authorizer(server: Running, s
 def test_paths_are_case_sensitive_so_a_case_variant_is_another_path(server: Running) -> None:
     answer = httpx.get(f"{server.url}/prod/ADMIN", timeout=30)
     assert (answer.status_code, answer.json()) == (403, {"message": "Missing Authentication Token"})
+
+
+def test_sam_auth_extras_and_a_cloudformation_authorizer(tmp_path: Path) -> None:
+    """SAM: AddDefaultAuthorizerToCorsPreflight false leaves OPTIONS open, ResourcePolicy
+    CustomStatements deny a path; CloudFormation: AWS::ApiGateway::Authorizer on a Method."""
+    running = start_server(FIXTURES / "extras.yaml", tmp_path)
+    try:
+        listed = run_cli("--store", running.store, "apis", "list").stdout.splitlines()
+        plain = next(line.split()[0] for line in listed if "\tplain" in line)
+        sam = next(line.split()[0] for line in listed if "\tplain" not in line)
+
+        def url(api: str, path: str) -> str:
+            return f"{running.url}/restapis/{api}/prod/_user_request_{path}"
+
+        token = {"Authorization": "Bearer allow-all"}
+        assert httpx.options(url(sam, "/items")).status_code == 200  # the preflight needs no token
+        assert httpx.get(url(sam, "/items")).status_code == 401
+        assert httpx.get(url(sam, "/items"), headers=token).status_code == 200
+        retired = httpx.get(url(sam, "/retired"), headers=token)
+        assert retired.status_code == 403 and retired.json()["Message"].endswith("with an explicit deny")
+        assert httpx.get(url(plain, "/guarded")).status_code == 401
+        assert httpx.get(url(plain, "/guarded"), headers=token).json() == {"principal": "user-7"}
+    finally:
+        running.stop()
