@@ -29,6 +29,25 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 
 
+def keyed_mock_api(folder: Path, title: str) -> Path:
+    """An OpenAPI file (``{folder}/{title}.json``) with one MOCK method, GET /paid, that needs
+    an API key from x-api-key; deployed by `serve` as stage ``prod``."""
+    mock = {
+        "type": "mock",
+        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+        "responses": {"default": {"statusCode": "200"}},
+    }
+    doc = {
+        "openapi": "3.0.1",
+        "info": {"title": title, "version": "1"},
+        "components": {
+            "securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}
+        },
+        "paths": {"/paid": {"get": {"security": [{"api_key": []}], "x-amazon-apigateway-integration": mock}}},
+    }
+    return write(folder / f"{title}.json", json.dumps(doc))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -13,7 +13,6 @@ which would measure the load generator rather than the gateway.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 import time
@@ -25,7 +24,7 @@ import httpx
 import pytest
 import redis
 
-from support import Running, run_cli, write
+from support import Running, keyed_mock_api, run_cli
 
 REDIS = "redis://127.0.0.1:6379/0"
 VALUE = "accuracy-test-key-" + "x" * 16
@@ -44,23 +43,6 @@ def redis_client() -> Iterator[redis.Redis]:
     client.close()
 
 
-def _api(tmp_path: Path) -> Path:
-    mock = {
-        "type": "mock",
-        "requestTemplates": {"application/json": '{"statusCode": 200}'},
-        "responses": {"default": {"statusCode": "200"}},
-    }
-    doc = {
-        "openapi": "3.0.1",
-        "info": {"title": "accuracy", "version": "1"},
-        "components": {
-            "securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}
-        },
-        "paths": {"/paid": {"get": {"security": [{"api_key": []}], "x-amazon-apigateway-integration": mock}}},
-    }
-    return write(tmp_path / "api.json", json.dumps(doc))
-
-
 def _cli(store: str, *args: str) -> str:
     done = run_cli("--store", store, *args)
     assert done.returncode == 0, done.stderr
@@ -69,7 +51,7 @@ def _cli(store: str, *args: str) -> str:
 
 def _two_servers(serve: Any, tmp_path: Path, *plan: str) -> tuple[list[Running], str]:
     store = f"sqlite:///{tmp_path}/shared.db"
-    api = str(_api(tmp_path))
+    api = str(keyed_mock_api(tmp_path, "accuracy"))
     servers = [serve(api, "--state", REDIS, store=store) for _ in range(2)]
     api_id = _cli(store, "apis", "list").split()[0]
     key_id = _cli(store, "keys", "create", "buyer", "--value", VALUE).split()[0]

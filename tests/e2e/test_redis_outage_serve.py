@@ -8,7 +8,6 @@ during the outage reaches Redis then.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -16,31 +15,16 @@ from typing import Any
 import httpx
 import redis
 
-from support import PrivateRedis, Running, run_cli, write
+from support import PrivateRedis, Running, keyed_mock_api, run_cli
 
 VALUE = "outage-test-key-" + "o" * 20
 WAIT = 30.0
 
 
-def _api(tmp_path: Path) -> Path:
-    mock = {
-        "type": "mock",
-        "requestTemplates": {"application/json": '{"statusCode": 200}'},
-        "responses": {"default": {"statusCode": "200"}},
-    }
-    doc = {
-        "openapi": "3.0.1",
-        "info": {"title": "outage", "version": "1"},
-        "components": {
-            "securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}
-        },
-        "paths": {"/paid": {"get": {"security": [{"api_key": []}], "x-amazon-apigateway-integration": mock}}},
-    }
-    return write(tmp_path / "api.json", json.dumps(doc))
-
-
 def _start(serve: Any, tmp_path: Path, private_redis: PrivateRedis, mode: str) -> tuple[Running, str]:
-    server = serve(str(_api(tmp_path)), "--state", private_redis.url, "--state-unavailable", mode)
+    server = serve(
+        str(keyed_mock_api(tmp_path, "outage")), "--state", private_redis.url, "--state-unavailable", mode
+    )
     store = server.store
 
     def cli(*args: str) -> str:
