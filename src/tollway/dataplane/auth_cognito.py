@@ -55,21 +55,26 @@ def pool_for(arn: str, pools: Mapping[str, UserPool]) -> UserPool:
         return UserPool(arn)  # an issuer URL given in place of an ARN
 
 
-async def authenticate(
-    ctx: RequestContext,
-    authorizer: CompiledAuthorizer,
-    scopes: tuple[str, ...],
-    pools: Mapping[str, UserPool],
-    jwks: JwksCache,
-    now: float,
-) -> dict[str, str]:
-    """The token's claims as strings, or 401."""
+def token_of(ctx: RequestContext, authorizer: CompiledAuthorizer) -> str:
+    """The token the request carries in the authorizer's header, or 401."""
     header = authorizer.sources[0].name if authorizer.sources else "authorization"
     token = ctx.header_map.get(header, "").strip()
     if token[:7].lower() == "bearer ":
         token = token[7:].strip()
     if not token:
         raise Unauthorized(detail=f"authorizer {authorizer.name}: no token in {header}")
+    return token
+
+
+async def authenticate(
+    token: str,
+    authorizer: CompiledAuthorizer,
+    scopes: tuple[str, ...],
+    pools: Mapping[str, UserPool],
+    jwks: JwksCache,
+    now: float,
+) -> tuple[dict[str, str], float]:
+    """The token's claims as strings and when it expires, or 401."""
     candidates = [pool_for(arn, pools) for arn in authorizer.provider_arns]
     try:
         issuer = pyjwt.decode(token, options={"verify_signature": False}).get("iss")
@@ -85,7 +90,8 @@ async def authenticate(
     except JwksError as exc:
         log.warning("authorizer %s: keys of %s unavailable: %s", authorizer.name, pool.issuer, exc)
         raise Unauthorized(detail=f"authorizer {authorizer.name}: keys unavailable") from None
-    return {str(name): _text(str(name), value) for name, value in claims.items()}
+    texts = {str(name): _text(str(name), value) for name, value in claims.items()}
+    return texts, float(claims["exp"])
 
 
 def _text(name: str, value: Any) -> str:

@@ -24,7 +24,7 @@ import asyncio
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from tollway.auth.policy import Policy, PolicyError, Verdict, compile_policy
 from tollway.dataplane.authorizers import CompiledAuthorizer
@@ -43,6 +43,7 @@ AUTHORIZER_TIMEOUT_S = 30.0
 EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
 INVOKE = "execute-api:Invoke"
 CACHE_ENTRIES = 10_000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +57,14 @@ class AuthorizerResult:
     usage_identifier_key: str | None
 
 
-class ResultCache:
+class ResultCache(Generic[T]):
     """Authorizer results by (api, stage, authorizer, identity), each with its expiry; bounded."""
 
     def __init__(self, size: int = CACHE_ENTRIES) -> None:
-        self._entries: OrderedDict[tuple[str, ...], tuple[float, AuthorizerResult]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, ...], tuple[float, T]] = OrderedDict()
         self._size = size
 
-    def get(self, key: tuple[str, ...], now: float) -> AuthorizerResult | None:
+    def get(self, key: tuple[str, ...], now: float) -> T | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -72,7 +73,7 @@ class ResultCache:
             return None
         return entry[1]
 
-    def put(self, key: tuple[str, ...], result: AuthorizerResult, expires_at: float) -> None:
+    def put(self, key: tuple[str, ...], result: T, expires_at: float) -> None:
         self._entries[key] = (expires_at, result)
         self._entries.move_to_end(key)
         while len(self._entries) > self._size:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from tollway.auth.jwks import JwksCache
 from tollway.dataplane.auth_cognito import UserPool
 from tollway.dataplane.auth_iam import IdentityIndex
-from tollway.dataplane.auth_lambda import ResultCache
+from tollway.dataplane.auth_lambda import AuthorizerResult, ResultCache
 from tollway.functions.executor import Executor
 
 
@@ -16,7 +16,10 @@ class AuthServices:
     """Lambda authorizers' executor and result cache, user pools' keys, IAM identities."""
 
     executor: Executor | None = None
-    cache: ResultCache = field(default_factory=ResultCache)
+    cache: ResultCache[AuthorizerResult] = field(default_factory=ResultCache)
+    claims: ResultCache[dict[str, str]] = field(default_factory=ResultCache)
+    """Verified user pool tokens' claims, by authorizer, scopes and token, until the earlier
+    of the authorizer's TTL and the token's expiry."""
     jwks: JwksCache = field(default_factory=JwksCache)
     user_pools: dict[str, UserPool] = field(default_factory=dict)
     """User pool ARN -> issuer and app clients (``serve --user-pool-issuer/--user-pool-client-id``)."""

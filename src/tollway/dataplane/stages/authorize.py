@@ -15,9 +15,12 @@ matched, so no spelling of a path reaches a method without that method's checks.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from tollway.auth import sigv4
 from tollway.auth.policy import Verdict
 from tollway.dataplane import auth_cognito, auth_iam, auth_lambda
+from tollway.dataplane.auth_lambda import ResultCache
 from tollway.dataplane.auth_request import condition_context, request_arn
 from tollway.dataplane.authorizers import CompiledAuthorizer
 from tollway.dataplane.context import RequestContext
@@ -25,28 +28,43 @@ from tollway.dataplane.lambda_proxy import event_request
 from tollway.dataplane.services import Services
 from tollway.errors import AccessDenied, AuthorizerConfigurationError
 
+T = TypeVar("T")
+
 
 def authorize_now(ctx: RequestContext, services: Services) -> bool:
     """Authorize without waiting when possible; False: ``authorize`` must run."""
     method = ctx.method
     if method is None or method.auth.type == "NONE":
         return True
-    kind = method.auth.type
-    if kind == "AWS_IAM":
+    if method.auth.type == "AWS_IAM":
         _iam(ctx, services)
         return True
-    if kind == "CUSTOM":
-        authorizer = method.auth.authorizer
-        assert authorizer is not None
-        values = auth_lambda.identity_values(ctx, authorizer)
-        if authorizer.ttl_seconds <= 0:
-            return False
-        cached = services.auth.cache.get(_cache_key(ctx, authorizer, values), services.clock())
-        if cached is None:
-            return False
-        _grant(ctx, cached)
-        return True
-    return False
+    authorizer = method.auth.authorizer
+    assert authorizer is not None
+    if method.auth.type == "CUSTOM":
+        values = auth_lambda.identity_values(ctx, authorizer)  # 401 without invoking
+        found = _cached(services.auth.cache, ctx, authorizer, values, services.clock())
+        if found is not None:
+            _grant(ctx, found)
+        return found is not None
+    token = auth_cognito.token_of(ctx, authorizer)  # 401 without a token
+    key = (*method.auth.scopes, token)
+    claims = _cached(services.auth.claims, ctx, authorizer, key, services.clock())
+    if claims is not None:
+        _grant_claims(ctx, claims)
+    return claims is not None
+
+
+def _cached(
+    cache: ResultCache[T],
+    ctx: RequestContext,
+    authorizer: CompiledAuthorizer,
+    key: tuple[str, ...],
+    now: float,
+) -> T | None:
+    if authorizer.ttl_seconds <= 0:
+        return None
+    return cache.get(_cache_key(ctx, authorizer, key), now)
 
 
 async def authorize(ctx: RequestContext, services: Services) -> None:
@@ -58,9 +76,19 @@ async def authorize(ctx: RequestContext, services: Services) -> None:
         await _lambda(ctx, services, authorizer)
         return
     auth = services.auth
-    claims = await auth_cognito.authenticate(
-        ctx, authorizer, method.auth.scopes, auth.user_pools, auth.jwks, services.clock()
+    token = auth_cognito.token_of(ctx, authorizer)
+    now = services.clock()
+    claims, expires = await auth_cognito.authenticate(
+        token, authorizer, method.auth.scopes, auth.user_pools, auth.jwks, now
     )
+    if authorizer.ttl_seconds > 0:
+        key = _cache_key(ctx, authorizer, (*method.auth.scopes, token))
+        auth.claims.put(key, claims, min(now + authorizer.ttl_seconds, expires))
+    _grant_claims(ctx, claims)
+
+
+def _grant_claims(ctx: RequestContext, claims: dict[str, str]) -> None:
+    """A user pool token passed; with a resource policy, it must allow too (AWS)."""
     if ctx.policy_verdict is not None and ctx.policy_verdict is not Verdict.ALLOW:
         raise AccessDenied()
     ctx.authorizer = {"claims": claims}
