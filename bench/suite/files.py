@@ -221,8 +221,12 @@ def tollway_key_plan(folder: Path) -> Path:
     return write(folder / "key_plan.json", json.dumps({"Resources": resources}))
 
 
-def sam_functions(folder: Path, names: list[str], authorizer: bool = False) -> Path:
-    """A SAM template: one Python function per name at GET /NAME (stage Prod), code in folder/code."""
+def sam_functions(folder: Path, names: list[str], authorizer: str = "") -> Path:
+    """A SAM template: one Python function per name at GET /NAME (stage Prod), code in folder/code.
+
+    ``authorizer``: "" none; "token" a Lambda TOKEN authorizer (300 s result cache); "cognito" a
+    user pool authorizer (``UserPoolArn``, ``USER_POOL_ARN``), both the API's DefaultAuthorizer.
+    """
     write(folder / "code" / "handler.py", HANDLER)
     write(folder / "code" / "authorizer.py", AUTHORIZER)
     resources: dict[str, object] = {}
@@ -239,22 +243,62 @@ def sam_functions(folder: Path, names: list[str], authorizer: bool = False) -> P
                 "Events": {"Get": {"Type": "Api", "Properties": event}},
             },
         }
-    if authorizer:
+    if authorizer == "token":
         resources["Authorizer"] = {
             "Type": "AWS::Serverless::Function",
             "Properties": {"CodeUri": "code/", "Handler": "authorizer.handler", "Runtime": "python3.11"},
         }
-        auth = {"Type": "TOKEN", "FunctionArn": {"Fn::GetAtt": ["Authorizer", "Arn"]}}
-        auth_props = {"FunctionPayloadType": "TOKEN", "Identity": {"ReauthorizeEvery": 300}, **auth}
-        resources["Api"] = {
-            "Type": "AWS::Serverless::Api",
-            "Properties": {
-                "StageName": "Prod",
-                "Auth": {"DefaultAuthorizer": "Token", "Authorizers": {"Token": auth_props}},
-            },
-        }
+    if authorizer:
+        name = "Pool" if authorizer == "cognito" else "Token"
+        auth = {"DefaultAuthorizer": name, "Authorizers": {name: _sam_authorizer(authorizer)}}
+        resources["Api"] = {"Type": "AWS::Serverless::Api", "Properties": {"StageName": "Prod", "Auth": auth}}
     doc = {"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}
     return write(folder / "template.json", json.dumps(doc))
+
+
+def _sam_authorizer(kind: str) -> dict[str, object]:
+    if kind == "cognito":
+        return {"UserPoolArn": USER_POOL_ARN}
+    return {
+        "Type": "TOKEN",
+        "FunctionPayloadType": "TOKEN",
+        "FunctionArn": {"Fn::GetAtt": ["Authorizer", "Arn"]},
+        "Identity": {"ReauthorizeEvery": 300},
+    }
+
+
+USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Bench"
+"""The -jwt peers' user pool; ``serve --user-pool-issuer`` maps it to the bench's issuer."""
+
+MINT_TOKEN = """import json, sys, time
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+folder, issuer = Path(sys.argv[1]), sys.argv[2]
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+jwk.update({"kid": "bench", "alg": "RS256", "use": "sig"})
+(folder / "jwks.json").write_text(json.dumps({"keys": [jwk]}))
+now = int(time.time())
+claims = {
+    "sub": "bench-user",
+    "cognito:username": "bench",
+    "email": "bench@example.com",
+    "iss": issuer,
+    "aud": "bench-client",
+    "token_use": "id",
+    "auth_time": now,
+    "iat": now,
+    "exp": now + 86400,
+}
+(folder / "token.txt").write_text(jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench"}))
+"""
+"""Run by tollway's interpreter (PyJWT and cryptography are tollway dependencies; the suite is
+stdlib only) with FOLDER ISSUER_URL: writes FOLDER/jwks.json (one RS256 key, kid "bench") and
+FOLDER/token.txt (a Cognito-shaped ID token of that issuer, valid for a day)."""
 
 
 AUTHORIZER = """def handler(event, context):

@@ -10,9 +10,11 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from suite import files, install
@@ -55,6 +57,10 @@ class Launch:
     """URL path to load; ``{name}`` is a cold-start function's name."""
     cwd: Path
     env: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    """Request headers of this peer over the scenario's (a token minted for it); the probe never has them."""
+    cleanup: Callable[[], None] | None = None
+    """Stops what the launch started beside the peer (a JWKS issuer), once the peer has stopped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +191,7 @@ TOLLWAY_PATHS = {
 }
 
 
-def _tollway_file(scenario: str, folder: Path, upstream_port: int) -> Path:
+def _tollway_file(scenario: str, folder: Path, upstream_port: int, jwt: bool = False) -> Path:
     if scenario == "mock":
         return files.tollway_mock(folder)
     if scenario == "proxy":
@@ -197,7 +203,69 @@ def _tollway_file(scenario: str, folder: Path, upstream_port: int) -> Path:
     if scenario == "key_plan":
         return files.tollway_key_plan(folder)
     names = cold_names() if scenario == "lambda_cold" else ["hello"]
-    return files.sam_functions(folder, names, authorizer=scenario == "authorizer")
+    authorizer = ("cognito" if jwt else "token") if scenario == "authorizer" else ""
+    return files.sam_functions(folder, names, authorizer)
+
+
+class Issuer:
+    """The -jwt peers' user pool issuer: ``/.well-known/jwks.json`` on loopback, from a thread of
+    the bench process (not the measured process tree). tollway fetches the key set on the first
+    request and keeps it (an hour), so the issuer is idle while the load runs."""
+
+    def __init__(self) -> None:
+        self.body = b""
+        issuer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                found = self.path == "/.well-known/jwks.json"
+                body = issuer.body if found else b'{"message":"not found"}'
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread: threading.Thread | None = None
+
+    def serve(self, body: bytes) -> None:
+        self.body = body
+        self.thread = threading.Thread(target=self.server.serve_forever, name="jwks-issuer", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.server.shutdown()
+            self.thread.join(timeout=5)
+            self.thread = None
+        self.server.server_close()
+
+
+def _user_pool(ctx: Context, folder: Path) -> tuple[list[str], dict[str, str], Callable[[], None]]:
+    """Start an issuer and mint its key set and an ID token with tollway's interpreter (PyJWT):
+    the serve options, the request's Authorization header, and what stops the issuer."""
+    issuer = Issuer()
+    try:
+        mint = [_tollway(ctx), "-c", files.MINT_TOKEN, str(folder), issuer.url]
+        try:
+            done = subprocess.run(mint, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise Missing(f"minting the user pool token failed: {exc}") from None
+        if done.returncode != 0:
+            tail = done.stderr.strip().splitlines()[-3:]
+            raise Missing(f"minting the user pool token failed: {' / '.join(tail)}")
+        issuer.serve((folder / "jwks.json").read_bytes())
+        token = (folder / "token.txt").read_text().strip()
+    except BaseException:
+        issuer.stop()
+        raise
+    options = ["--user-pool-issuer", f"{files.USER_POOL_ARN}={issuer.url}"]
+    return options, {"Authorization": token}, issuer.stop
 
 
 REDIS_STATE = "redis://127.0.0.1:6379/0"
@@ -211,9 +279,12 @@ def _need_tollway_and_redis(ctx: Context) -> None:
         raise Missing(f"no Redis at 127.0.0.1:6379 ({exc.strerror or exc})") from None
 
 
-def tollway_peer(workers: int, state: str | None = None) -> Peer:
+def tollway_peer(workers: int, state: str | None = None, jwt: bool = False) -> Peer:
+    """``tollway-Nw``; ``-redis``: key_plan with Redis state; ``-jwt``: the authorizer scenario
+    with a Cognito user pool authorizer (a bench issuer, a minted ID token) instead of Lambda's."""
+
     def launch(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
-        source = _tollway_file(scenario, folder, ctx.upstream_port)
+        source = _tollway_file(scenario, folder, ctx.upstream_port, jwt)
         cmd = [
             _tollway(ctx),
             "-m",
@@ -234,17 +305,17 @@ def tollway_peer(workers: int, state: str | None = None) -> Peer:
             # worker) answers the extra concurrent requests 429, as Lambda throttles. Per worker,
             # as connections do not spread evenly over the workers; instances start on demand.
             cmd += ["--function-concurrency", str(max(16, ctx.connections))]
-        return Launch(cmd, TOLLWAY_PATHS[scenario], folder)
+        if not jwt:
+            return Launch(cmd, TOLLWAY_PATHS[scenario], folder)
+        options, headers, cleanup = _user_pool(ctx, folder)
+        return Launch([*cmd, *options], TOLLWAY_PATHS[scenario], folder, headers=headers, cleanup=cleanup)
 
+    marker = "functions/bootstrap.py"
     if state:
         return Peer(f"tollway-{workers}w-redis", frozenset({"key_plan"}), _need_tollway_and_redis, launch)
-    return Peer(
-        f"tollway-{workers}w",
-        frozenset(TOLLWAY_PATHS),
-        _need_tollway,
-        launch,
-        "functions/bootstrap.py",
-    )
+    if jwt:
+        return Peer(f"tollway-{workers}w-jwt", frozenset({"authorizer"}), _need_tollway, launch, marker)
+    return Peer(f"tollway-{workers}w", frozenset(TOLLWAY_PATHS), _need_tollway, launch, marker)
 
 
 def cold_names() -> list[str]:
@@ -265,6 +336,8 @@ PEERS = [
     tollway_peer(2),
     tollway_peer(1, REDIS_STATE),
     tollway_peer(2, REDIS_STATE),
+    tollway_peer(1, jwt=True),
+    tollway_peer(2, jwt=True),
 ]
 
 
@@ -277,6 +350,9 @@ class Running:
     port: int
     path: str
     log: Path
+    headers: dict[str, str] = field(default_factory=dict)
+    """The peer's own request headers (``Launch.headers``)."""
+    cleanup: Callable[[], None] | None = None
 
     def url(self, name: str = "") -> str:
         return f"http://127.0.0.1:{self.port}{self.path.replace('{name}', name)}"
@@ -289,6 +365,9 @@ class Running:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        if self.cleanup is not None:
+            cleanup, self.cleanup = self.cleanup, None
+            cleanup()
 
 
 def start(ctx: Context, peer: Peer, scenario: str, launch: Launch | None = None) -> Running:
@@ -298,18 +377,27 @@ def start(ctx: Context, peer: Peer, scenario: str, launch: Launch | None = None)
     port = free_port()
     launch = launch or peer.launch(ctx, scenario, folder, port)
     log = folder / "peer.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            launch.cmd,
-            cwd=launch.cwd,
-            env={**os.environ, **launch.env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    running = Running(peer, process, port, launch.path, log)
-    _wait_listening(running)
+    try:
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                launch.cmd,
+                cwd=launch.cwd,
+                env={**os.environ, **launch.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+    except BaseException:
+        if launch.cleanup:
+            launch.cleanup()
+        raise
+    running = Running(peer, process, port, launch.path, log, launch.headers, launch.cleanup)
+    try:
+        _wait_listening(running)
+    except BaseException:
+        running.stop()
+        raise
     return running
 
 

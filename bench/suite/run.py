@@ -177,7 +177,7 @@ def _check(scenario: Scenario, row: Row, running: Running) -> bool:
         if scenario.cold:
             load.request(load.Target(running.url("not_a_function")))  # the server is up; no function runs
             return True
-        status, body = load.request(scenario.target(running.url()))
+        status, body = load.request(scenario.target(running.url(), running.headers))
     except OSError as exc:
         row.fail(INVALID, f"invalid: the first request failed: {exc}")
         return False
@@ -188,7 +188,7 @@ def _check(scenario: Scenario, row: Row, running: Running) -> bool:
 
 
 def _load(row: Row, running: Running, scenario: Scenario, wrk: str, options: Options) -> None:
-    target = scenario.target(running.url())
+    target = scenario.target(running.url(), running.headers)
     try:
         _warm_up(wrk, target, options, scenario.functions)
         sampler = PeakSampler(running.process.pid, running.peer.function_marker)

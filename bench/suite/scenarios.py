@@ -39,8 +39,9 @@ class Scenario:
     unavailable: tuple[tuple[str, str], ...] = ()
     """(row label, reason): variants that cannot be measured; the label starts with the peer family."""
 
-    def target(self, url: str) -> Target:
-        return replace(self.request, url=url)
+    def target(self, url: str, headers: dict[str, str] | None = None) -> Target:
+        """The request at ``url``; ``headers`` (a peer's own, e.g. its token) replace the scenario's."""
+        return replace(self.request, url=url, headers={**self.request.headers, **(headers or {})})
 
 
 JSON = {"Content-Type": "application/json"}
@@ -81,16 +82,12 @@ SCENARIOS = [
     ),
     Scenario(
         "authorizer",
-        "Lambda TOKEN authorizer with result caching (300 s) in front of the warm function",
+        "Lambda TOKEN authorizer with result caching (300 s) in front of the warm function; the -jwt "
+        "rows: a Cognito user pool authorizer instead (an RS256 ID token checked on every request "
+        "against the issuer's cached JWKS)",
         request=Target("", headers={"Authorization": "allow"}),
         functions=True,
-        probe=Probe(Target(""), 401, "Lambda authorizers (a request without the Authorization header"),
-        unavailable=(
-            (
-                "tollway (JWT, Cognito user pool)",
-                "tollway has no Cognito user pool authorizer (cached JWKS) yet",
-            ),
-        ),
+        probe=Probe(Target(""), 401, "authorizers (a request without the Authorization header"),
     ),
     Scenario(
         "validate",

@@ -47,3 +47,28 @@ def test_quick_mock_run_prints_a_tollway_row_and_writes_the_json(tmp_path: Path)
     assert one_worker["samples"][0]["gateway_rss_mb"] > 0
     assert document["versions"]["tollway"] != "not used"
     assert written.with_suffix(".md").read_text().startswith("# tollway benchmark")
+
+
+def test_quick_jwt_authorizer_run_measures_a_cognito_user_pool_row(tmp_path: Path) -> None:
+    """The -jwt peer: a bench issuer serves the JWKS, the request carries a minted ID token,
+    and the probe without it is refused (else the row would say "not available")."""
+    out = tmp_path / "results"
+    env = {**os.environ, "TOLLWAY_PYTHON": sys.executable}
+    env.pop("TOLLWAY_STORE", None)
+    cmd = [str(REPO / "bench" / "run"), "--quick", "--scenario", "authorizer", "--peers", "tollway-1w-jwt"]
+    done = subprocess.run(
+        [*cmd, "--duration", "1", "--connections", "8", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+
+    [written] = list(out.glob("*.json"))
+    rows = {row["peer"]: row for row in json.loads(written.read_text())["rows"]}
+    assert set(rows) == {"tollway-1w-jwt"}
+    row = rows["tollway-1w-jwt"]
+    assert (row["scenario"], row["status"]) == ("authorizer", "ok"), row["reason"]
+    assert row["samples"][0]["requests_per_s"] > 0
