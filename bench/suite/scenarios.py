@@ -83,8 +83,8 @@ SCENARIOS = [
     Scenario(
         "authorizer",
         "Lambda TOKEN authorizer with result caching (300 s) in front of the warm function; the -jwt "
-        "rows: a Cognito user pool authorizer instead (an RS256 ID token checked on every request "
-        "against the issuer's cached JWKS)",
+        "rows: a Cognito user pool authorizer instead (an RS256 ID token verified against the "
+        "issuer's JWKS once, then its claims cached for the authorizer's TTL, as AWS caches)",
         request=Target("", headers={"Authorization": "allow"}),
         functions=True,
         probe=Probe(Target(""), 401, "authorizers (a request without the Authorization header"),
