@@ -21,15 +21,14 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt as pyjwt
-
-from tollway.auth.jwks import JwksCache, JwksError
-from tollway.auth.jwt import TokenRejected, cognito_issuer, cognito_rules, verify
 from tollway.dataplane.authorizers import CompiledAuthorizer
 from tollway.dataplane.context import RequestContext
 from tollway.errors import Unauthorized
+
+if TYPE_CHECKING:
+    from tollway.auth.jwks import JwksCache
 
 log = logging.getLogger("tollway.auth")
 
@@ -46,6 +45,8 @@ class UserPool:
 
 
 def pool_for(arn: str, pools: Mapping[str, UserPool]) -> UserPool:
+    from tollway.auth.jwt import cognito_issuer
+
     mapped = pools.get(arn)
     if mapped is not None:
         return mapped
@@ -75,6 +76,12 @@ async def authenticate(
     now: float,
 ) -> tuple[dict[str, str], float]:
     """The token's claims as strings and when it expires, or 401."""
+    # PyJWT and cryptography cost about 20 MB a worker: loaded only when a token comes.
+    import jwt as pyjwt
+
+    from tollway.auth.jwks import JwksError
+    from tollway.auth.jwt import TokenRejected, cognito_rules, verify
+
     candidates = [pool_for(arn, pools) for arn in authorizer.provider_arns]
     try:
         issuer = pyjwt.decode(token, options={"verify_signature": False}).get("iss")

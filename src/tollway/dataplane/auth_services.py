@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from tollway.auth.jwks import JwksCache
 from tollway.dataplane.auth_cognito import UserPool
 from tollway.dataplane.auth_iam import IdentityIndex
 from tollway.dataplane.auth_lambda import AuthorizerResult, ResultCache
 from tollway.functions.executor import Executor
+
+if TYPE_CHECKING:
+    from tollway.auth.jwks import JwksCache
 
 
 @dataclass(slots=True)
@@ -20,8 +23,17 @@ class AuthServices:
     claims: ResultCache[dict[str, str]] = field(default_factory=ResultCache)
     """Verified user pool tokens' claims, by authorizer, scopes and token, until the earlier
     of the authorizer's TTL and the token's expiry."""
-    jwks: JwksCache = field(default_factory=JwksCache)
     user_pools: dict[str, UserPool] = field(default_factory=dict)
     """User pool ARN -> issuer and app clients (``serve --user-pool-issuer/--user-pool-client-id``)."""
     identities: IdentityIndex = field(default_factory=IdentityIndex)
     """SigV4 signers: the store's identities and ``serve --identities FILE``; swapped on change."""
+    _jwks: JwksCache | None = None
+
+    @property
+    def jwks(self) -> JwksCache:
+        """User pools' keys, made on first use (PyJWT loads only for user pool tokens)."""
+        if self._jwks is None:
+            from tollway.auth.jwks import JwksCache
+
+            self._jwks = JwksCache()
+        return self._jwks
