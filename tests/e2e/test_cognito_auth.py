@@ -125,6 +125,8 @@ def _b64(data: bytes) -> str:
         "access token",
         "alg none",
         "hs256 with the public key",
+        "jku to the attacker's keys",
+        "unknown kid",
     ],
 )
 def test_bad_tokens_are_401_unauthorized(server: Running, issuer: Issuer, bad: str) -> None:
@@ -139,6 +141,9 @@ def test_bad_tokens_are_401_unauthorized(server: Running, issuer: Issuer, bad: s
         "access token": issuer.token(token_use="access"),  # no scopes on the method: ID token only
         "alg none": _forged(issuer, "none"),
         "hs256 with the public key": _forged(issuer, "HS256"),
+        # signed by another key whose JWKS the header points at: the issuer's keys decide
+        "jku to the attacker's keys": issuer.token(key=OTHER_KEY, headers={"jku": "http://127.0.0.1:9/jwks"}),
+        "unknown kid": issuer.token(headers={"kid": "rotated-away"}),
     }
     answer = me(server, tokens[bad])
     assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})

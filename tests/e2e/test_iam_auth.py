@@ -88,6 +88,15 @@ def test_an_unknown_access_key_is_an_invalid_security_token(server: Running) -> 
     assert answer.headers["x-amzn-ErrorType"] == "UnrecognizedClientException"
 
 
+def test_a_session_token_the_identity_was_never_issued_is_invalid(server: Running) -> None:
+    with_token = Credentials(ALICE.access_key, ALICE.secret_key, token="FwoGZXIvYXdzEOr//////////")
+    answer = signed(server, "GET", with_token)
+    assert (answer.status_code, answer.json()) == (
+        403,
+        {"message": "The security token included in the request is invalid"},
+    )
+
+
 def test_a_signature_older_than_five_minutes_has_expired(
     server: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
