@@ -18,6 +18,7 @@ import pytest
 
 from tollway.dataplane.gateway_responses import compile_gateway_responses
 from tollway.dataplane.mapping.inputs import TemplateInputs
+from tollway.dataplane.schema_errors import schema_errors
 from tollway.dataplane.validation import (
     NOT_JSON,
     Failure,
@@ -25,7 +26,6 @@ from tollway.dataplane.validation import (
     check,
     compile_validation,
     find_failure,
-    schema_errors,
 )
 from tollway.errors import BadRequestBody, BadRequestParameters, DefinitionError
 from tollway.model.api import Method, Model, RequestValidator, RestApi
