@@ -29,6 +29,24 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 
 
+SHARED_REDIS = "redis://127.0.0.1:6379/0"
+"""The Redis CI starts (the machine's own); tests keep to their own keys in it."""
+
+
+def shared_redis() -> redis.Redis:
+    """A client of ``SHARED_REDIS``; without it the test fails under CI and skips elsewhere."""
+    client = redis.Redis.from_url(SHARED_REDIS, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        reason = f"Redis is not reachable at {SHARED_REDIS} ({exc}); start redis-server to run this test"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return client
+
+
 def keyed_mock_api(folder: Path, title: str) -> Path:
     """An OpenAPI file (``{folder}/{title}.json``) with one MOCK method, GET /paid, that needs
     an API key from x-api-key; deployed by `serve` as stage ``prod``."""

@@ -22,24 +22,14 @@ import pytest
 import redis
 import redis.asyncio
 
-from support import free_port
+from support import SHARED_REDIS, free_port, shared_redis
 from tollway.state import Bucket, Decision, Quota, RedisState
 from tollway.state.redis_pipe import RedisPipe, _Connection
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = SHARED_REDIS
 T0 = 1_700_000_000.0
 DAY_END = T0 + 86_400
 WAIT = 30.0  # generous: a loaded 2-core machine
-
-
-def require_redis() -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
-    except redis.RedisError as exc:
-        reason = f"Redis is not reachable at {REDIS_URL} ({exc}); start redis-server to run the Redis cases"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def make_pipe(url: str = REDIS_URL, *, timeout: float = WAIT, call_timeout: float = WAIT) -> RedisPipe:
@@ -50,7 +40,7 @@ def make_pipe(url: str = REDIS_URL, *, timeout: float = WAIT, call_timeout: floa
 @pytest.fixture
 async def prefix() -> AsyncIterator[str]:
     """A key prefix of this test on the shared Redis; every db it used is cleaned afterwards."""
-    require_redis()
+    shared_redis().close()
     prefix = f"tollway-test:{uuid.uuid4().hex}:"
     yield prefix
     for db in (0, 3):

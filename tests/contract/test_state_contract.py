@@ -8,7 +8,6 @@ Redis cases fail when CI is set and are skipped otherwise.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import pytest
 import redis
 import redis.asyncio
 
+from support import SHARED_REDIS, shared_redis
 from tollway.state import (
     Bucket,
     Decision,
@@ -28,19 +28,9 @@ from tollway.state import (
     open_state,
 )
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = SHARED_REDIS
 T0 = 1_700_000_000.0
 DAY_END = T0 + 86_400
-
-
-def require_redis() -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
-    except redis.RedisError as exc:
-        reason = f"Redis is not reachable at {REDIS_URL} ({exc}); start redis-server to run the Redis cases"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 @dataclass
@@ -58,7 +48,7 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     if request.param == "memory":
         yield Harness(MemoryState(), prefix)
         return
-    require_redis()
+    shared_redis().close()
     # "closed": an unexpected outage fails the test instead of silently testing MemoryState.
     state = RedisState(REDIS_URL, on_unavailable="closed", timeout=5.0)
     yield Harness(state, prefix)
@@ -195,7 +185,7 @@ async def test_fifty_concurrent_requests_on_quota_seven_admit_exactly_seven(harn
 
 async def test_redis_keys_expire_when_they_stop_mattering() -> None:
     """Buckets go once they would be full again (plus a margin), quotas at period end, usage after 90 days."""
-    require_redis()
+    shared_redis().close()
     prefix = f"tollway-test:{uuid.uuid4().hex}:"
     state = RedisState(REDIS_URL, on_unavailable="closed", timeout=5.0)
     client = redis.asyncio.Redis.from_url(REDIS_URL)

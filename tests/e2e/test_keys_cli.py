@@ -7,7 +7,6 @@ set and Redis is missing, and are skipped otherwise.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +14,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from support import run_cli
+from support import SHARED_REDIS, run_cli, shared_redis
 
 VALUE = "cli-given-value-0123456789"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = SHARED_REDIS
 TEMPLATE = """
 Resources:
   Api:
@@ -129,21 +128,9 @@ def test_usage_from_a_memory_state_is_refused_with_the_reason(store: str) -> Non
     assert "serve with --state redis://" in error
 
 
-def require_redis() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        reason = f"Redis is not reachable at {REDIS_URL} ({exc}); start redis-server to run this test"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return client
-
-
 @pytest.fixture
 def client() -> Iterator[redis.Redis]:
-    client = require_redis()
+    client = shared_redis()
     yield client
     client.close()
 

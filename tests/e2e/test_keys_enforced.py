@@ -4,16 +4,13 @@ keys and plans are created with the CLI while the server runs (picked up within 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from support import EXAMPLES, Running, run_cli, write
+from support import EXAMPLES, SHARED_REDIS, Running, run_cli, shared_redis, write
 
 VALUE = "k" * 24 + "-enforced-test"
 
@@ -117,13 +114,8 @@ def test_quota_admits_exactly_its_limit(serve: Any, tmp_path: Path) -> None:
 
 def test_quota_counted_in_redis_state(serve: Any, tmp_path: Path) -> None:
     """--state redis://: the plan's counters live in Redis (the throttle stage waits on it)."""
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        if os.environ.get("CI"):
-            raise AssertionError("Redis is not reachable at 127.0.0.1:6379 in CI") from None
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-    server = serve(str(_api(tmp_path)), "--state", "redis://127.0.0.1:6379/0")
+    shared_redis().close()
+    server = serve(str(_api(tmp_path)), "--state", SHARED_REDIS)
     api_id = _cli(server, "apis", "list").split()[0]
     key_id = _cli(server, "keys", "create", "buyer", "--value", VALUE).split()[0]
     plan_id = _cli(

@@ -13,8 +13,6 @@ which would measure the load generator rather than the gateway.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,21 +22,15 @@ import httpx
 import pytest
 import redis
 
-from support import Running, keyed_mock_api, run_cli
+from support import SHARED_REDIS, Running, keyed_mock_api, run_cli, shared_redis
 
-REDIS = "redis://127.0.0.1:6379/0"
+REDIS = SHARED_REDIS
 VALUE = "accuracy-test-key-" + "x" * 16
 
 
 @pytest.fixture
 def redis_client() -> Iterator[redis.Redis]:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        if os.environ.get("CI"):
-            raise AssertionError("Redis is not reachable at 127.0.0.1:6379 in CI") from None
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-    client = redis.Redis.from_url(REDIS)
+    client = shared_redis()
     yield client
     client.close()
 
