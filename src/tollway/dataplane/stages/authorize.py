@@ -98,6 +98,7 @@ def _iam(ctx: RequestContext, services: Services) -> None:
     identities = services.auth.identities
     request = ctx.request
     raw_path, _, raw_query = request.target.partition("?")
+    now = services.clock()
     verified = sigv4.verify(
         request.method,
         raw_path,
@@ -105,13 +106,13 @@ def _iam(ctx: RequestContext, services: Services) -> None:
         request.headers,
         request.body,
         identities.credentials,
-        services.clock(),
+        now,
     )
     principal = identities.principal(verified.credentials.access_key_id)
     assert principal is not None
     served = ctx.served
     assert served is not None
-    context = condition_context(ctx, services.clock())
+    context = condition_context(ctx, now)
     context["aws:PrincipalAccount"] = principal.credentials.account_id
     auth_iam.decide(principal, served.policy, request_arn(ctx), context)
     credentials = principal.credentials
