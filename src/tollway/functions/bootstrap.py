@@ -4,7 +4,8 @@ Standard library only: the worker must not see the gateway's site-packages. It t
 gateway over the socket FD with length-prefixed frames (``!IB``: body length, kind):
 
 - gateway -> worker: ``INIT`` (JSON: handler, sys.path entries) once, then ``INVOKE`` frames
-  whose body is ``!H`` meta length, meta (``request_id\\narn\\ndeadline_ms``), event bytes.
+  whose body is ``!H`` meta length, meta (``request_id\\narn\\ndeadline_ms\\ntrace_id``), event
+  bytes. The trace id becomes ``_X_AMZN_TRACE_ID`` for that invocation, as Lambda sets it.
 - worker -> gateway: ``READY`` or ``INIT_ERROR`` (Lambda's error document), then for each
   invocation ``RESULT`` (the marshalled return value) or ``ERROR`` (error document).
 
@@ -202,10 +203,16 @@ def init(channel: Channel) -> Any:
     sys.exit(1)
 
 
+def new_trace_id() -> str:
+    """A trace header for an invocation that came without one (Lambda starts a new trace)."""
+    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Parent={os.urandom(8).hex()};Sampled=0"
+
+
 def invoke(handler: Any, marshaller: Marshaller, body: bytes) -> tuple[int, bytes]:
     (meta_size,) = META.unpack_from(body)
-    request_id, arn, deadline = body[META.size : META.size + meta_size].decode().split("\n")
+    request_id, arn, deadline, trace_id = body[META.size : META.size + meta_size].decode().split("\n")
     RequestIdFilter.request_id = request_id
+    os.environ["_X_AMZN_TRACE_ID"] = trace_id or new_trace_id()
     try:
         event = marshaller.event(body[META.size + meta_size :])
         result = handler(event, LambdaContext(request_id, arn, int(deadline)))

@@ -36,9 +36,18 @@ class Executor(Protocol):
     """Runs functions. Implementations: ``LocalExecutor`` (worker processes on this machine)."""
 
     async def invoke(
-        self, name: str, payload: bytes, *, qualifier: str | None = None, request_id: str | None = None
+        self,
+        name: str,
+        payload: bytes,
+        *,
+        qualifier: str | None = None,
+        request_id: str | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
         """Invoke ``name`` (optionally ``:qualifier``: version, alias or ``$LATEST``) synchronously.
+
+        ``trace_id`` is the X-Ray trace header the invocation runs under (the function sees it
+        as ``_X_AMZN_TRACE_ID``); without one the function gets a new trace, as on Lambda.
 
         Raises FunctionNotFound or TooManyRequests; every failure of the function itself is
         an ``InvokeResult`` with ``function_error`` set.

@@ -137,10 +137,11 @@ class Instance:
         self._loop.add_reader(self._pidfd, self._on_exit)
         self._status_fd = os.open(f"/proc/{self._proc.pid}/status", os.O_RDONLY)
 
-    async def invoke(self, request_id: str, arn: str, payload: bytes) -> Outcome:
-        """Run one invocation; a timeout, crash or memory overrun kills the instance."""
+    async def invoke(self, request_id: str, arn: str, payload: bytes, trace_id: str = "") -> Outcome:
+        """Run one invocation; a timeout, crash or memory overrun kills the instance.
+        ``trace_id`` (empty: the worker starts a new trace) becomes ``_X_AMZN_TRACE_ID``."""
         deadline_ms = int(time.time() * 1000) + int(self.config.timeout_s * 1000)
-        meta = f"{request_id}\n{arn}\n{deadline_ms}".encode()
+        meta = f"{request_id}\n{arn}\n{deadline_ms}\n{trace_id}".encode()
         self._send(INVOKE, META.pack(len(meta)) + meta + payload)
         poll = self._loop.call_later(MEMORY_POLL_S, self._poll_memory)
         try:

@@ -66,7 +66,13 @@ class LocalExecutor:
         self._pool = Pool(self.logs, total_concurrency, idle_timeout_s, region)
 
     async def invoke(
-        self, name: str, payload: bytes, *, qualifier: str | None = None, request_id: str | None = None
+        self,
+        name: str,
+        payload: bytes,
+        *,
+        qualifier: str | None = None,
+        request_id: str | None = None,
+        trace_id: str | None = None,
     ) -> InvokeResult:
         """Invoke synchronously; see ``Executor.invoke``."""
         fn_name, qualifier = parse_function_name(name, qualifier)
@@ -74,7 +80,7 @@ class LocalExecutor:
         arn = self.function_arn(fn_name, qualifier)
         # A random UUID without a syscall per request (uuid4 reads os.urandom).
         request_id = request_id or str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-        return await self._pool.invoke(target, request_id, arn, payload)
+        return await self._pool.invoke(target, request_id, arn, payload, trace_id or "")
 
     def check(self, name: str, qualifier: str | None = None) -> None:
         """Raise FunctionNotFound unless ``name`` (and its qualifier) can be invoked."""

@@ -53,11 +53,13 @@ class Pool:
         self._in_flight: dict[str, int] = defaultdict(int)
         self._shared_in_flight = 0
 
-    async def invoke(self, target: Target, request_id: str, arn: str, payload: bytes) -> InvokeResult:
+    async def invoke(
+        self, target: Target, request_id: str, arn: str, payload: bytes, trace_id: str = ""
+    ) -> InvokeResult:
         """Run one invocation on a warm instance, or a new one; raise TooManyRequests when full."""
         self._admit(target)
         try:
-            return await self._invoke(target, request_id, arn, payload)
+            return await self._invoke(target, request_id, arn, payload, trace_id)
         finally:
             self._in_flight[target.name] -= 1
             if target.reserved is None:
@@ -73,7 +75,9 @@ class Pool:
             self._shared_in_flight += 1
         self._in_flight[target.name] += 1
 
-    async def _invoke(self, target: Target, request_id: str, arn: str, payload: bytes) -> InvokeResult:
+    async def _invoke(
+        self, target: Target, request_id: str, arn: str, payload: bytes, trace_id: str
+    ) -> InvokeResult:
         tail = TailBuffer()
         inst = self._take_idle((target.name, target.version))
         init_ms: float | None = None
@@ -92,7 +96,7 @@ class Pool:
         self._emit(inst, start_line(request_id, target.version))
         began = time.perf_counter()
         try:
-            outcome = await inst.invoke(request_id, arn, payload)
+            outcome = await inst.invoke(request_id, arn, payload, trace_id)
         except BaseException:  # cancelled mid-invocation: the instance is in an unknown state
             self._discard(inst)
             raise

@@ -13,19 +13,27 @@ from tollway.errors import ApiConfigurationError, FunctionThrottled, Integration
 from tollway.functions.executor import Executor, FunctionNotFound, TooManyRequests
 
 FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
+TRACE_HEADER = "X-Amzn-Trace-Id"
 
 
 class LambdaIntegration:
-    """Invokes ``request.url`` (``NAME`` or ``NAME:QUALIFIER``) with ``request.body`` as the event."""
+    """Invokes ``request.url`` (``NAME`` or ``NAME:QUALIFIER``) with ``request.body`` as the event.
+
+    An ``X-Amzn-Trace-Id`` in ``request.headers`` is the trace the invocation runs under
+    (``_X_AMZN_TRACE_ID`` in the function), as API Gateway passes its trace to Lambda.
+    """
 
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
 
     async def call(self, request: IntegrationRequest) -> IntegrationResult:
         name, _, qualifier = request.url.partition(":")
+        trace = next((v for k, v in request.headers if k == TRACE_HEADER), None)
         try:
             async with asyncio.timeout(request.timeout_s):
-                result = await self._executor.invoke(name, request.body, qualifier=qualifier or None)
+                result = await self._executor.invoke(
+                    name, request.body, qualifier=qualifier or None, trace_id=trace
+                )
         except TimeoutError:
             raise IntegrationTimeout(detail=f"function {request.url} did not answer in time") from None
         except FunctionNotFound as exc:
