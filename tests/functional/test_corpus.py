@@ -1,23 +1,22 @@
 """Every real-world file of the shared corpus imports, or is refused with a clear error.
 
-The corpus (``/work/shared/corpus`` next to the repository, or ``$TOLLWAY_CORPUS``) lists
-each file in MANIFEST.tsv with its API kind and routes. A REST file must import and contain
-each listed route, and every API it defines must compile as ``tollway serve`` compiles it,
-with each listed route served (the route index finds its resource). HTTP, WebSocket,
+The corpus (found by ``corpus_support``: ``$TOLLWAY_CORPUS``, else ``shared/corpus`` beside
+the repository's folder) lists each file in MANIFEST.tsv with its API kind and routes. A
+REST file must import and contain each listed route, and every API it defines must compile
+as ``tollway serve`` compiles it, with each listed route served (the route index finds its
+resource). HTTP, WebSocket,
 Lambda test events, unrendered cookiecutter templates and Terraform templatefiles may
 instead raise a DefinitionError that names the file. Nothing may raise anything else.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import os
 import re
-from pathlib import Path
 
 import pytest
 
+from corpus_support import CORPUS, manifest_rows, require_corpus
 from tollway.controlplane.importing import DEFAULT_STAGE
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.errors import DefinitionError
@@ -25,10 +24,6 @@ from tollway.formats.loader import import_file
 from tollway.model.api import Deployment, Stage, StageSpec
 from tollway.model.ids import api_id
 from tollway.model.imported import ImportResult
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("TOLLWAY_CORPUS") or REPO_ROOT.parent / "shared" / "corpus")
-MANIFEST = CORPUS / "MANIFEST.tsv"
 
 # Files that are not (rendered) API definitions and may be refused.
 REFUSABLE_FEATURES = {"event-sample", "cookiecutter", "terraform-template"}
@@ -65,23 +60,11 @@ REFUSED_ON_DEPLOY = {
 }
 
 
-def _rows() -> list[dict[str, str]]:
-    if not MANIFEST.is_file():
-        return []
-    with MANIFEST.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
-
-
-ROWS = _rows()
+ROWS = manifest_rows()
 
 
 def test_corpus_is_present() -> None:
-    if MANIFEST.is_file():
-        return
-    reason = f"real-world corpus not found at {CORPUS} (set TOLLWAY_CORPUS to its folder)"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    require_corpus()
 
 
 def _normalise(path: str) -> str:

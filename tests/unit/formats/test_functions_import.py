@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus_support import CORPUS, manifest_rows
 from tollway.errors import DefinitionError
 from tollway.formats.loader import import_file
 from tollway.functions.snapshots import snapshot_code
@@ -310,15 +311,8 @@ def test_functions_of_a_local_nested_stack_are_imported(tmp_path: Path) -> None:
     assert [fn.name for fn in import_file(path).functions] == ["Parent", "Child"]
 
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
-
-
 def _python_corpus_files() -> list[str]:
-    manifest = CORPUS / "MANIFEST.tsv"
-    if not manifest.is_file():
-        return []
-    rows = [line.split("\t") for line in manifest.read_text(encoding="utf-8").splitlines()[1:]]
-    return [row[0] for row in rows if len(row) > 6 and "python" in row[6].split(",")]
+    return [row["path"] for row in manifest_rows() if "python" in row["features"].split(",")]
 
 
 @pytest.mark.parametrize("relative", _python_corpus_files())

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import pytest
 import yaml
 
+from corpus_support import CORPUS, require_corpus
 from tollway.formats.openapi import export_openapi, export_text, http_api_marker, rest_api_from_openapi
 from tollway.formats.yamlio import load_file
 from tollway.model.api import (
@@ -24,7 +25,6 @@ from tollway.model.api import (
 )
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "openapi"
-CORPUS = Path("/work/shared/corpus")
 FLAVORS: tuple[Literal["oas30", "swagger"], ...] = ("oas30", "swagger")
 
 SMALL = RestApi(
@@ -211,6 +211,5 @@ def test_corpus_rest_documents_round_trip(path: Path, flavor: str) -> None:
 
 
 def test_corpus_has_enough_rest_documents_to_mean_something() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip(f"corpus absent ({CORPUS})")
+    require_corpus()
     assert len(CORPUS_DOCS) >= 10

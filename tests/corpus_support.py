@@ -1,0 +1,123 @@
+"""Finding the shared real-world corpus, the one way every test does it.
+
+The corpus (MANIFEST.tsv and the files it lists) lives outside the repository: at
+``$TOLLWAY_CORPUS`` when that is set, else in the ``shared/corpus`` folder beside the
+repository's parent (a checkout at ``/work/main`` reads ``/work/shared/corpus``). Under CI
+(``$CI`` set) a missing corpus fails the test that needs it; elsewhere it is skipped with
+the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def corpus_dir() -> Path:
+    """The corpus folder (it may not exist; see ``require_corpus``)."""
+    configured = os.environ.get("TOLLWAY_CORPUS")
+    return Path(configured) if configured else REPO.parent / "shared" / "corpus"
+
+
+CORPUS = corpus_dir()
+MANIFEST = CORPUS / "MANIFEST.tsv"
+
+
+def missing_reason() -> str | None:
+    """Why the corpus cannot be read, or None when it can."""
+    if MANIFEST.is_file():
+        return None
+    return f"real-world corpus not found at {CORPUS} (set TOLLWAY_CORPUS to its folder)"
+
+
+def require_corpus() -> None:
+    """Fail (under CI) or skip (elsewhere) the calling test when the corpus is absent."""
+    reason = missing_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def manifest_rows() -> list[dict[str, str]]:
+    """MANIFEST.tsv as dicts (path, source_repo, ..., api_kind, features, routes); [] when absent."""
+    if not MANIFEST.is_file():
+        return []
+    with MANIFEST.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+# A ``sitecustomize`` for the `tollway serve` the corpus walk starts: the corpus's HTTP
+# integrations name real hosts (httpbin.org, execute-api..., load balancers), and tests
+# must never send traffic beyond loopback. It refuses, as a refused connection, every
+# name resolution and connection whose host is not loopback: in Python's socket module
+# (blocking clients) and in uvloop (the gateway's own HTTP client).
+NETWORK_GUARD = """
+import errno
+import ipaddress
+import socket
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def _check(host):
+    if host is None or host == "":
+        return
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    try:
+        loopback = ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        loopback = name.lower().rstrip(".") in _LOOPBACK_NAMES
+    if not loopback:
+        raise ConnectionRefusedError(errno.ECONNREFUSED, f"test network guard: {name} is not loopback")
+
+
+_getaddrinfo = socket.getaddrinfo
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    _check(host)
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+socket.getaddrinfo = _guarded_getaddrinfo
+
+try:
+    import uvloop
+except ImportError:
+    uvloop = None
+
+if uvloop is not None:
+
+    class _GuardedLoop(uvloop.Loop):
+        async def create_connection(self, protocol_factory, host=None, port=None, **kwargs):
+            _check(host)
+            return await super().create_connection(protocol_factory, host, port, **kwargs)
+
+        async def getaddrinfo(self, host, *args, **kwargs):
+            _check(host)
+            return await super().getaddrinfo(host, *args, **kwargs)
+
+    _run = uvloop.run
+
+    def _guarded_run(main, **kwargs):
+        kwargs.setdefault("loop_factory", _GuardedLoop)
+        return _run(main, **kwargs)
+
+    uvloop.run = _guarded_run
+"""
+
+
+def network_guard(folder: Path) -> dict[str, str]:
+    """Write the guard into ``folder`` and return the environment that loads it into a
+    `tollway serve` subprocess (function instances run with ``-I`` and never load it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(NETWORK_GUARD, encoding="utf-8")
+    existing = os.environ.get("PYTHONPATH")
+    return {"PYTHONPATH": os.pathsep.join([str(folder), *([existing] if existing else [])])}
