@@ -37,10 +37,12 @@ from tollway.dataplane.server import HttpProtocol, ServerState
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.errors import TollwayError
+from tollway.formats.env_vars import EnvOverrides
 from tollway.formats.identities import load_identities_file
 from tollway.functions.build import build_dir_for, default_build_root
 from tollway.functions.local import LocalExecutor
 from tollway.functions.watch import code_stamp
+from tollway.model.functions import FunctionDef
 from tollway.state import open_state
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT, LocalBucket
 from tollway.state.redis import OnUnavailable
@@ -78,6 +80,10 @@ class ServeOptions:
     """``--identities FILE``: IAM identities besides the store's."""
     user_pools: dict[str, UserPool] = field(default_factory=dict)
     """``--user-pool-issuer`` / ``--user-pool-client-id`` by user pool ARN."""
+    env_overrides: EnvOverrides | None = None
+    """``--env-vars FILE``: environment values that override the functions' declared ones."""
+    function_output: bool = True
+    """Show function output (prints, START/END/REPORT) on this console (``--quiet-functions``)."""
 
 
 def compile_served(control: ControlPlane, api_ids: Collection[str] | None) -> list[ServedStage]:
@@ -159,7 +165,7 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
     client = HttpClient()
     build_root = default_build_root(options.store_url)
     executor = LocalExecutor(
-        control.serving_functions(),
+        serving_functions(control, options.env_overrides),
         total_concurrency=options.function_concurrency,
         idle_timeout_s=options.idle_timeout_s,
         log_dir=log_dir(options.store_url),
@@ -207,7 +213,8 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
                 current = await asyncio.to_thread(control.generation)
                 if current != generation:
                     served = await asyncio.to_thread(compile_served, control, options.api_ids)
-                    executor.update(await asyncio.to_thread(control.serving_functions))
+                    functions = await asyncio.to_thread(serving_functions, control, options.env_overrides)
+                    executor.update(functions)
                     services.access.index = await asyncio.to_thread(access_index, control)
                     services.auth.identities = await asyncio.to_thread(
                         identity_index, control, options.identities_file
@@ -231,6 +238,12 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
     await client.close()
     await executor.close()
     await services.access.state.close()
+
+
+def serving_functions(control: ControlPlane, env: EnvOverrides | None) -> dict[str, FunctionDef]:
+    """The store's functions, with ``--env-vars`` applied."""
+    functions = control.serving_functions()
+    return env.apply(functions) if env is not None else functions
 
 
 def access_index(control: ControlPlane) -> AccessIndex:

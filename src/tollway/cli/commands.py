@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tollway.cli import project
 from tollway.controlplane.service import ControlPlane
 from tollway.stores import open_store
 
@@ -14,9 +15,11 @@ if TYPE_CHECKING:
     from tollway.dataplane.auth_cognito import UserPool
 
 
-def run(args: argparse.Namespace, store_url: str, overrides: dict[str, str]) -> int:
-    control = ControlPlane(open_store(store_url))
+def run(args: argparse.Namespace, store_url: str) -> int:
     command = args.command
+    files = _files(args)
+    overrides = project.overrides(args, command, files) if command in _IMPORTING else {}
+    control = ControlPlane(open_store(store_url))
     if command == "serve":
         return _serve(args, control, store_url, overrides)
     if command == "import":
@@ -52,6 +55,21 @@ def run(args: argparse.Namespace, store_url: str, overrides: dict[str, str]) -> 
             print(f"{stage.api_id}\t{stage.name}\t{stage.deployment_id}")
         return 0
     raise AssertionError(command)
+
+
+_IMPORTING = ("serve", "import", "invoke", "build")
+
+
+def _files(args: argparse.Namespace) -> list[str]:
+    """The definition files a command reads; ``serve``, ``invoke`` and ``build`` fall back on
+    the current folder's template.yaml, as SAM CLI does."""
+    if args.command in ("serve", "build"):
+        args.files = project.files_or_template(args.files, args.command)
+        return list(args.files)
+    if args.command == "invoke":
+        args.template = project.files_or_template(args.template, "invoke")
+        return list(args.template)
+    return list(getattr(args, "files", None) or ())
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -103,8 +121,7 @@ def _import(args: argparse.Namespace, control: ControlPlane, overrides: dict[str
 def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, overrides: dict[str, str]) -> int:
     from tollway import launcher
 
-    if args.workers < 1:
-        raise SystemExit("tollway: --workers must be at least 1")
+    env = project.env_overrides(args)
     user_pools = _user_pools(args.user_pool_issuer or [], args.user_pool_client_id or [])
     if args.identities:
         from tollway.formats.identities import load_identities_file
@@ -120,6 +137,9 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
                     seen.add(warning)
                     print(f"tollway: warning: {warning}", file=sys.stderr)
         api_ids = frozenset(o.api_id for o in outcomes if o.api_id)
+    if env is not None:
+        for warning in env.warnings(control.serving_functions().values()):
+            print(f"tollway: warning: {warning}", file=sys.stderr)
     try:
         sock = launcher.bind_socket(args.host, args.port)
     except OSError as exc:
@@ -155,6 +175,8 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         account_burst=args.account_burst,
         identities_file=args.identities,
         user_pools=user_pools,
+        env_overrides=env,
+        function_output=not args.quiet_functions,
     )
     if args.workers > 1 and not args.state.startswith(("redis://", "rediss://")):
         print(

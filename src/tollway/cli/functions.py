@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
+from tollway.cli import project
 from tollway.controlplane.service import ControlPlane
 from tollway.functions.build import build_all, build_dir_for, default_build_root
+from tollway.functions.executor import FunctionNotFound
 from tollway.functions.local import LocalExecutor
 from tollway.launcher import log_dir
+from tollway.model.functions import FunctionDef
 
 FOLLOW_INTERVAL_S = 0.5
 
@@ -94,8 +98,15 @@ def _invoke(
     else:
         payload = b"{}"
     root = default_build_root(store_url)
+    functions = control.serving_functions()
+    env = project.env_overrides(args)
+    if env is not None:
+        for warning in env.warnings(functions.values()):
+            print(f"tollway: warning: {warning}", file=sys.stderr)
+        functions = env.apply(functions)
+    name = function_name(args.name, functions)
     executor = LocalExecutor(
-        control.serving_functions(),
+        functions,
         total_concurrency=1,
         log_dir=log_dir(store_url),
         build_dir_for=lambda fn, config: build_dir_for(fn, config, root),
@@ -103,15 +114,34 @@ def _invoke(
 
     async def once() -> tuple[bytes, str | None, str]:
         try:
-            result = await executor.invoke(args.name, payload, qualifier=args.qualifier)
+            result = await executor.invoke(name, payload, qualifier=args.qualifier)
             return result.payload, result.function_error, result.log_tail
         finally:
             await executor.close()
 
-    body, error, tail = asyncio.run(once())
+    try:
+        body, error, tail = asyncio.run(once())
+    except FunctionNotFound as exc:
+        raise SystemExit(f"tollway: {exc}") from None
     sys.stderr.write(tail if tail.endswith("\n") or not tail else tail + "\n")
     sys.stdout.write(body.decode("utf-8", "replace") + "\n")
     return 1 if error else 0
+
+
+def function_name(given: str, functions: Mapping[str, FunctionDef]) -> str:
+    """The stored name of ``given``: a function name, ARN or NAME:QUALIFIER as Lambda takes
+    them, or a template's logical id as ``sam local invoke`` takes it."""
+    base, sep, qualifier = given.partition(":")
+    if given.startswith("arn:") or base in functions:
+        return given
+    by_logical_id = {fn.logical_id: fn.name for fn in functions.values()}
+    if base in by_logical_id:
+        return by_logical_id[base] + sep + qualifier
+    known = (
+        ", ".join(sorted(by_logical_id))
+        or "none: give the template with --template, or run it where template.yaml is"
+    )
+    raise SystemExit(f"tollway: invoke: no function {base!r} (functions: {known})")
 
 
 def _logs(name: str, store_url: str, follow: bool) -> int:

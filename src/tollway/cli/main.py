@@ -1,7 +1,9 @@
 """``tollway``: thin commands over the control plane and the launcher.
 
-Exit status: 0 success, 1 a definition/store error (printed as ``tollway: FILE: PLACE: problem``),
-2 bad usage.
+Exit status: 0 success, 1 a failure (printed as one line, ``tollway: FILE: PLACE: problem``,
+naming the file, function, key or port at fault), 2 bad usage. No traceback reaches a
+user: ``-v`` adds it to an unexpected failure's line. The global options (``--store``,
+``-v``) are accepted before or after the sub-command.
 """
 
 from __future__ import annotations
@@ -10,15 +12,26 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn, cast
 
 from tollway import __version__
-from tollway.cli import functions, identities, management
+from tollway.cli import functions, generate_event, identities, management
 from tollway.errors import TollwayError
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
 
 DEFAULT_STORE = "sqlite:///.tollway/tollway.db"
+STORE_HELP = f"store URL (default $TOLLWAY_STORE or {DEFAULT_STORE})"
+VERBOSE_HELP = "log more (and show the traceback of an unexpected failure)"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: ``tollway serve: error: ... (see tollway serve --help)``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _store_url(value: str | None) -> str:
@@ -29,49 +42,70 @@ def _store_url(value: str | None) -> str:
     return url
 
 
-def _overrides(items: Sequence[str] | None) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for item in items or ():
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise SystemExit(f"tollway: --parameter-overrides expects Name=Value, got {item!r}")
-        result[name] = value
-    return result
-
-
-def _non_negative(value: str) -> float:
+def _number(value: str, low: float, high: float, kind: type[int] | type[float]) -> float:
     try:
-        number = float(value)
+        number = kind(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not number >= 0 or number == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, not {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"not {'an integer' if kind is int else 'a number'}: {value!r}"
+        ) from None
+    if not low <= number <= high:  # (NaN fails too)
+        bounds = f"{low:g} to {high:g}" if high < 1e9 else f"a number >= {low:g}"
+        raise argparse.ArgumentTypeError(f"must be {bounds}, not {value}")
     return number
 
 
+def _port(value: str) -> int:
+    return int(_number(value, 0, 65535, int))
+
+
+def _positive(value: str) -> int:
+    return int(_number(value, 1, 1 << 20, int))
+
+
+def _non_negative(value: str) -> float:
+    return _number(value, 0, 1e15, float)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tollway",
         description="A self-hosted API gateway serving Amazon API Gateway REST APIs from SAM, "
         "CloudFormation and OpenAPI files.",
     )
-    parser.add_argument("--store", help=f"store URL (default $TOLLWAY_STORE or {DEFAULT_STORE})")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--store", help=STORE_HELP)
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", required=True, metavar="COMMAND"),
+    )
 
-    serve = sub.add_parser("serve", help="import FILEs, deploy them and serve them")
-    serve.add_argument("files", nargs="*", metavar="FILE", help="SAM/CloudFormation template or OpenAPI file")
+    serve = sub.add_parser("serve", help="import FILEs (default ./template.yaml), deploy and serve them")
+    serve.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="SAM/CloudFormation template or OpenAPI file (default: "
+        "template.yaml or template.yml here; none there: every API in the store)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes sharing the port (default 1)")
+    serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0: any free one)")
+    serve.add_argument(
+        "--workers", type=_positive, default=1, help="worker processes sharing the port (default 1)"
+    )
     serve.add_argument(
         "--watch", action="store_true", help="replace function instances when their code changes"
     )
     serve.add_argument(
         "--function-concurrency",
-        type=int,
+        type=_positive,
         default=16,
         help="function instances at once per worker, besides reserved concurrency (default 16)",
+    )
+    serve.add_argument(
+        "--quiet-functions",
+        action="store_true",
+        help="do not show function output (prints, START/END/REPORT) in this console",
     )
     serve.add_argument(
         "--state",
@@ -115,10 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--idle-timeout",
-        type=float,
+        type=_non_negative,
         default=300.0,
         help="stop idle function instances after SECONDS (default 300)",
     )
+    add_env_vars_option(serve)
     _import_options(serve)
 
     imp = sub.add_parser("import", help="import FILEs into the store (and deploy them)")
@@ -146,19 +181,59 @@ def build_parser() -> argparse.ArgumentParser:
     stages.add_argument("--api", help="only this API id")
 
     functions.add_parsers(sub)
+    for name in ("invoke", "build"):
+        _template_options(sub.choices[name])
+    add_env_vars_option(sub.choices["invoke"])
     management.add_parsers(sub)
     identities.add_parsers(sub)
+    generate_event.add_parser(sub)
     sub.add_parser("version", help="print the version")
+    _add_globals(parser)
     return parser
+
+
+def add_env_vars_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env-vars",
+        metavar="FILE",
+        help='SAM CLI\'s JSON of function environment values: {"FunctionId": {...}, "Parameters": {...}}',
+    )
 
 
 def _import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stage", help="stage name for OpenAPI files (default prod; templates name their own)"
     )
+    _template_options(parser)
+
+
+def _template_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--parameter-overrides", nargs="+", metavar="NAME=VALUE", help="template parameter values"
+        "--parameter-overrides",
+        nargs="+",
+        metavar="NAME=VALUE",
+        help="template parameter values (also 'A=1 B=2' and ParameterKey=A,ParameterValue=1)",
     )
+    parser.add_argument(
+        "--config-file",
+        metavar="FILE",
+        help="SAM CLI config (default samconfig.toml/.yaml beside the template)",
+    )
+    parser.add_argument("--config-env", metavar="ENV", help="the config's environment (default: default)")
+
+
+def _add_globals(parser: argparse.ArgumentParser) -> None:
+    """Accept ``--store`` and ``-v`` after every sub-command too. SUPPRESS keeps a value given
+    before the sub-command when none is given after it."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in {id(p): p for p in action.choices.values()}.values():
+            sub.add_argument("--store", default=argparse.SUPPRESS, help=STORE_HELP)
+            sub.add_argument(
+                "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+            )
+            _add_globals(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -168,22 +243,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="tollway: %(message)s",
         stream=sys.stderr,
     )
+    try:
+        return _run(args)
+    except TollwayError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(_os_error(exc))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: still one line, the traceback only with -v
+        if args.verbose:
+            traceback.print_exc()
+        return _fail(f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)")
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "version":
         print(f"tollway {__version__}")
         return 0
-    try:
-        if args.command == "identities":
-            return identities.main(args, _store_url(args.store))
-        from tollway.cli import commands
+    if args.command == "generate-event":
+        return generate_event.run(args)
+    store_url = _store_url(args.store)
+    if args.command == "identities":
+        return identities.main(args, store_url)
+    from tollway.cli import commands
 
-        return commands.run(
-            args, _store_url(args.store), _overrides(getattr(args, "parameter_overrides", None))
-        )
-    except TollwayError as exc:
-        print(f"tollway: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return commands.run(args, store_url)
+
+
+def _fail(message: str) -> int:
+    print(f"tollway: {message}", file=sys.stderr)
+    return 1
+
+
+def _os_error(exc: OSError) -> str:
+    """``FILE: No such file or directory`` rather than ``[Errno 2] ...``."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is not None:
+        return f"{exc.filename}: {reason}"
+    return reason
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import sys
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -198,6 +199,7 @@ def _usage(args: argparse.Namespace, control: ControlPlane) -> int:
         return _usage_error("extend needs --by N")
     if not extend and not (args.start and args.end):
         return _usage_error("needs --start YYYY-MM-DD and --end YYYY-MM-DD")
+    plan, key_ids = control.usage_subject(*words[1:]) if extend else control.usage_subject(words[0], args.key)
     if args.state in MEMORY_STATE:
         print(
             "tollway: usage: with --state memory the counters live inside the serving process, where "
@@ -205,23 +207,24 @@ def _usage(args: argparse.Namespace, control: ControlPlane) -> int:
             file=sys.stderr,
         )
         return 1
-    state = open_state(args.state)
+    # An unreachable Redis fails this command with one line; the server's "using local
+    # limits" notice would only mislead here.
+    logging.getLogger("tollway.state").setLevel(logging.ERROR)
+    state = open_state(args.state, on_unavailable="closed")
     if extend:
-        return _extend(control, state, words[1], words[2], args.by)
-    plan, key_ids = control.usage_subject(words[0], args.key)
+        return _extend(plan, state, words[2], args.by)
     start, end = parse_day(args.start, "--start"), parse_day(args.end, "--end")
     report = asyncio.run(_closing(state, read_usage(state, plan, key_ids, start, end)))
     sys.stdout.write(render_usage(report, args.format, start))
     return 0
 
 
-def _extend(control: ControlPlane, state: StateBackend, plan_id: str, key_id: str, by: int) -> int:
-    plan, _ = control.usage_subject(plan_id, key_id)
+def _extend(plan: UsagePlan, state: StateBackend, key_id: str, by: int) -> int:
     if plan.quota is None:
-        raise BadRequest(f"usage plan {plan_id} has no quota to extend")
-    used = asyncio.run(_closing(state, state.add_to_quota(quota_key(plan_id, key_id), by)))
+        raise BadRequest(f"usage plan {plan.id} has no quota to extend")
+    used = asyncio.run(_closing(state, state.add_to_quota(quota_key(plan.id, key_id), by)))
     period = plan.quota.period.lower()
-    print(f"key {key_id} in usage plan {plan_id}: {by:+d} requests this {period}, used {used}")
+    print(f"key {key_id} in usage plan {plan.id}: {by:+d} requests this {period}, used {used}")
     return 0
 
 

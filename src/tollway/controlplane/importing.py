@@ -50,6 +50,12 @@ class Applier:
         outcomes = [self._apply_api(result.source, imported) for imported in result.apis]
         stages = [(o.api_id, name) for o in outcomes for name in o.stages]
         apply_management(self.tx, result, previous, stages, self.now)
+        named = sorted({spec.name for imported in result.apis for spec in imported.stages})
+        if self.stage_name and named:
+            warnings += (
+                f"{result.source}: --stage {self.stage_name} is for OpenAPI files; the template names "
+                f"its own stage(s), {', '.join(named)}, and those are deployed",
+            )
         names = tuple(fn.name for fn in result.functions)
         if not outcomes and names:  # a file of functions only still reports what it stored
             outcomes = [ImportOutcome(result.source, "", "", "")]
