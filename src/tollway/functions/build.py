@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tollway.errors import TollwayError
+from tollway.functions.runtimes import runs_here
 from tollway.model.functions import FunctionConfig, FunctionDef
 
 BUILD_DIR_ENV = "TOLLWAY_BUILD_DIR"
@@ -113,6 +114,8 @@ def build_all(
     folder differs), in order; stops at the first BuildError."""
     outcomes = []
     for fn in functions:
+        if not runs_here(fn.config.runtime):
+            continue  # Node.js, Java...: tollway does not run them, so builds nothing for them
         configs = {c.code_path: c for c in (fn.config, *fn.versions.values())}
         for config in configs.values():
             folder = build_function(fn, config, cache_root=cache_root, pip=pip)

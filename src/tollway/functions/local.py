@@ -11,6 +11,7 @@ from tollway.functions.arn import parse_function
 from tollway.functions.executor import FunctionNotFound, InvokeResult
 from tollway.functions.logs import LogStore
 from tollway.functions.pool import Pool, Target
+from tollway.functions.runtimes import UnsupportedRuntimes, runs_here
 from tollway.model.functions import LATEST, FunctionAlias, FunctionConfig, FunctionDef
 
 
@@ -64,6 +65,7 @@ class LocalExecutor:
         self.logs = LogStore(log_dir)
         """Per-function logs: ``logs.tail(name)``."""
         self._pool = Pool(self.logs, total_concurrency, idle_timeout_s, region)
+        self._unsupported = UnsupportedRuntimes()  # Node.js, Java...: fail as Lambda, start nothing
 
     async def invoke(
         self,
@@ -80,6 +82,8 @@ class LocalExecutor:
         arn = self.function_arn(fn_name, qualifier)
         # A random UUID without a syscall per request (uuid4 reads os.urandom).
         request_id = request_id or str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        if not runs_here(target.config.runtime):
+            return self._unsupported.answer(fn_name, target.version, target.config.runtime, request_id)
         return await self._pool.invoke(target, request_id, arn, payload, trace_id or "")
 
     def check(self, name: str, qualifier: str | None = None) -> None:

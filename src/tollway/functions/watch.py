@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from tollway.functions.runtimes import runs_here
 from tollway.model.functions import FunctionDef
 
 
@@ -13,6 +14,8 @@ def code_stamp(fn: FunctionDef) -> float:
     Scanning a folder costs a stat per file; code folders are small, and this runs off the
     event loop once a second.
     """
+    if not runs_here(fn.config.runtime):
+        return 0.0  # never run, so never restarted: no need to walk its node_modules
     newest = 0.0
     for root in (fn.config.code_path, *fn.config.layers):
         newest = max(newest, _newest(root))

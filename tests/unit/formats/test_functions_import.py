@@ -99,14 +99,18 @@ def test_missing_code_folder_keeps_the_function_with_a_warning() -> None:
     )
 
 
-def test_non_python_function_is_skipped_with_one_warning_naming_it() -> None:
+def test_non_python_function_is_imported_with_its_runtime_and_named_in_one_warning() -> None:
+    """Its routes must exist (AWS has them); invoking it fails as a runtime that cannot start."""
     result = import_file(SAM)
 
-    assert "NodeFunction" not in by_name(result)
-    skipped = [w for w in result.warnings if "Python functions only" in w]
-    assert skipped == [
-        f"{SAM}: functions skipped (tollway runs Python functions only): NodeFunction (nodejs20.x)"
+    node = by_name(result)["NodeFunction"]
+    assert node.config.runtime == "nodejs20.x"
+    named = [w for w in result.warnings if "Python functions only" in w]
+    assert named == [
+        f"{SAM}: tollway runs Python functions only; these fail when invoked, as a function whose "
+        "runtime cannot start (502 behind a Lambda proxy integration): NodeFunction (runtime nodejs20.x)"
     ]
+    assert not [w for w in result.warnings if "NodeFunction" in w and w not in named]
 
 
 @pytest.mark.skipif(PY == "3.9", reason="the fixture's other runtime is python3.9")

@@ -8,7 +8,10 @@ The SAM code locations survive the transform as ``s3://tollway-local/local/<path
 
 Decisions where AWS has nothing to say offline:
 
-- only Python functions are kept; others (and container images) are named in one warning;
+- every function is kept, whatever its runtime: its routes exist as on AWS. tollway runs
+  the Python ones; invoking any other (Node.js, Java, ``provided``, a container image)
+  fails as a function whose runtime cannot start (``tollway.functions.runtimes``), and they
+  are named in one warning;
 - inline code (``ZipFile`` / ``InlineCode``) is written, as CloudFormation does, to a file
   ``index.py``, in a folder named by the code's hash under ``inline_root()``;
 - code that is missing, or in Amazon S3, keeps the function with a warning: invoking it
@@ -40,6 +43,7 @@ from tollway.formats.cloudformation.functions_props import (
 )
 from tollway.formats.cloudformation.intrinsics import Resolver
 from tollway.formats.cloudformation.sam import LOCAL_KEY_PREFIX, PLACEHOLDER_BUCKET
+from tollway.functions.runtimes import IMAGE, describe, runs_here
 from tollway.functions.snapshots import snapshot_code
 from tollway.model.functions import (
     DEFAULT_MEMORY_MB,
@@ -70,8 +74,8 @@ class _Reader:
     r: Resolver
     auto_aliases: dict[str, str]
     found: dict[str, FunctionDef] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    """Function name -> runtime, for functions tollway does not run."""
+    not_run: dict[str, str] = field(default_factory=dict)
+    """Function name -> runtime, for functions tollway imports and does not run."""
     other_pythons: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -120,21 +124,20 @@ def _read_function(reader: _Reader, logical_id: str, layers: dict[str, str]) -> 
     declared = prop(r, logical_id, "FunctionName")
     if isinstance(declared, str) and declared != name:
         reader.warn(f"{logical_id}: FunctionName {declared!r} is not a valid function name; logical id used")
-    runtime = prop(r, logical_id, "Runtime")
-    if prop(r, logical_id, "PackageType") == "Image":
-        reader.skipped[name] = "container image"
+    runtime = IMAGE if prop(r, logical_id, "PackageType") == "Image" else prop(r, logical_id, "Runtime")
+    if not isinstance(runtime, str) or not runtime:
+        reader.warn(f"function {name} declares no Runtime; skipped")
         return
-    if not isinstance(runtime, str) or not runtime.startswith("python"):
-        reader.skipped[name] = runtime if isinstance(runtime, str) else "no Runtime"
-        return
-    handler = prop(r, logical_id, "Handler")
-    if not isinstance(handler, str) or not handler:
+    handler = _text(prop(r, logical_id, "Handler")) or ""
+    if runs_here(runtime) and not handler:
         reader.warn(f"function {name} declares no Handler; skipped")
         return
     if name in reader.found:
         reader.warn(f"function name {name} is declared twice; {logical_id} was skipped")
         return
-    if runtime != f"python{INSTALLED}":
+    if not runs_here(runtime):
+        reader.not_run[name] = runtime
+    elif runtime != f"python{INSTALLED}":
         reader.other_pythons.setdefault(runtime, []).append(name)
     reserved = prop(r, logical_id, "ReservedConcurrentExecutions")
     reader.found[name] = FunctionDef(
@@ -154,38 +157,44 @@ def _config(
     reader: _Reader, logical_id: str, name: str, handler: str, runtime: str, layers: dict[str, str]
 ) -> FunctionConfig:
     r = reader.r
+    # A function tollway does not run has no use for warnings about its code.
+    warn = reader.warn if runs_here(runtime) else _ignore
     return FunctionConfig(
         handler=handler,
         runtime=runtime,
-        code_path=_code_path(reader, logical_id, name),
+        code_path=_code_path(reader, logical_id, name, warn),
         environment=environment_of(r, logical_id, reader.warn),
         timeout_s=int_property(r, logical_id, "Timeout", DEFAULT_TIMEOUT_S, (1, 900), reader.warn),
         memory_mb=int_property(r, logical_id, "MemorySize", DEFAULT_MEMORY_MB, (128, 10240), reader.warn),
-        layers=_function_layers(reader, logical_id, name, layers),
+        layers=_function_layers(reader, logical_id, name, layers, warn),
         description=_text(prop(r, logical_id, "Description")),
     )
 
 
-def _code_path(reader: _Reader, logical_id: str, name: str) -> str:
+def _code_path(reader: _Reader, logical_id: str, name: str, warn: Callable[[str], None]) -> str:
     kind, value = code_of(prop(reader.r, logical_id, "Code"))
     if kind == "inline":
         return _write_inline(reader, name, value)
     if kind == "s3" and value.startswith(f"s3://{PLACEHOLDER_BUCKET}/"):
         key = value[len(f"s3://{PLACEHOLDER_BUCKET}/") :]
         if not key.startswith(LOCAL_KEY_PREFIX):
-            reader.warn(f"function {name} declares no CodeUri; the template's folder is used")
+            warn(f"function {name} declares no CodeUri; the template's folder is used")
             return str(reader.folder)
         kind, value = "path", unquote(key[len(LOCAL_KEY_PREFIX) :])
     if kind == "s3":
-        reader.warn(f"function {name}: code {value} is in Amazon S3 and cannot be read offline")
+        warn(f"function {name}: code {value} is in Amazon S3 and cannot be read offline")
         return str(reader.folder / value.rsplit("/", 1)[-1])
     if kind != "path":
-        reader.warn(f"function {name} declares no code; the template's folder is used")
+        warn(f"function {name} declares no code; the template's folder is used")
         return str(reader.folder)
     path = (reader.folder / value).resolve()
     if not path.exists():
-        reader.warn(f"function {name}: code {value} does not exist (looked for {path})")
+        warn(f"function {name}: code {value} does not exist (looked for {path})")
     return str(path)
+
+
+def _ignore(message: str) -> None:
+    del message
 
 
 def _write_inline(reader: _Reader, name: str, code: str) -> str:
@@ -219,14 +228,16 @@ def _layer_paths(reader: _Reader) -> dict[str, str]:
     return paths
 
 
-def _function_layers(reader: _Reader, logical_id: str, name: str, layers: dict[str, str]) -> tuple[str, ...]:
+def _function_layers(
+    reader: _Reader, logical_id: str, name: str, layers: dict[str, str], warn: Callable[[str], None]
+) -> tuple[str, ...]:
     declared = prop(reader.r, logical_id, "Layers")
     found = []
     for layer in declared if isinstance(declared, list) else []:
         if isinstance(layer, str) and layer in layers:
             found.append(layers[layer])
         else:
-            reader.warn(f"function {name}: layer {layer} is not a local layer of this template; skipped")
+            warn(f"function {name}: layer {layer} is not a local layer of this template; skipped")
     return tuple(found)
 
 
@@ -235,12 +246,12 @@ def _read_versions(reader: _Reader) -> None:
     for logical_id, (function, number) in refs.version_numbers(r).items():
         fn = reader.found.get(function)
         if fn is None:
-            if function not in reader.skipped:
-                reader.warn(f"version {logical_id} is of function {function!r}, not one of this template")
+            reader.warn(f"version {logical_id} is of function {function!r}, not one of this template")
             continue
         description = _text(prop(r, logical_id, "Description"))
         # A version is frozen code as well as config: later edits of the folder must not reach it.
-        frozen = replace(fn.config, description=description, code_path=snapshot_code(fn.config.code_path))
+        code = snapshot_code(fn.config.code_path) if runs_here(fn.config.runtime) else fn.config.code_path
+        frozen = replace(fn.config, description=description, code_path=code)
         versions = {**fn.versions, number: frozen}
         reader.found[function] = replace(fn, versions=versions)
 
@@ -250,8 +261,7 @@ def _read_alias(reader: _Reader, logical_id: str) -> None:
     function = refs.target_function(prop(r, logical_id, "FunctionName")) or ""
     fn = reader.found.get(function)
     if fn is None:
-        if function not in reader.skipped:
-            reader.warn(f"alias {logical_id} is of function {function!r}, not one of this template")
+        reader.warn(f"alias {logical_id} is of function {function!r}, not one of this template")
         return
     name = _text(prop(r, logical_id, "Name")) or logical_id
     version = str(prop(r, logical_id, "FunctionVersion") or LATEST)
@@ -290,9 +300,12 @@ def _auto_publish_aliases(r: Resolver, sam_doc: dict[str, Any] | None) -> dict[s
 
 
 def _summary_warnings(reader: _Reader) -> None:
-    if reader.skipped:
-        listed = ", ".join(f"{name} ({runtime})" for name, runtime in reader.skipped.items())
-        reader.warn(f"functions skipped ({PYTHON_ONLY}): {listed}")
+    if reader.not_run:
+        listed = ", ".join(f"{name} ({describe(runtime)})" for name, runtime in reader.not_run.items())
+        reader.warn(
+            f"{PYTHON_ONLY}; these fail when invoked, as a function whose runtime cannot start "
+            f"(502 behind a Lambda proxy integration): {listed}"
+        )
     for runtime, names in reader.other_pythons.items():
         reader.warn(f"{', '.join(names)}: {runtime} runs on the installed Python {INSTALLED}")
 
