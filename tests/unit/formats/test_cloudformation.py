@@ -184,7 +184,8 @@ Resources:
         import_file(path)
 
 
-def test_http_api_only_template_is_refused(tmp_path: Path) -> None:
+def test_http_api_only_template_is_refused_naming_the_api(tmp_path: Path) -> None:
+    """Nothing in it can be served or invoked: refused, and the error says why."""
     path = write(
         tmp_path,
         "Resources:\n  H:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {ProtocolType: HTTP}\n",
@@ -192,18 +193,43 @@ def test_http_api_only_template_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError) as err:
         import_file(path)
     assert str(err.value) == (
-        f"{path}: /Resources/H: H (AWS::ApiGatewayV2::Api HTTP): HTTP APIs are not supported "
-        "yet; tollway serves REST APIs"
+        f"{path}: /Resources/H: H (AWS::ApiGatewayV2::Api HTTP): HTTP APIs are served in a later "
+        "release of tollway, which serves REST APIs today"
     )
 
 
-def test_websocket_api_is_refused(tmp_path: Path) -> None:
+def test_websocket_api_only_template_is_refused(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "Resources:\n  W:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {ProtocolType: WEBSOCKET}\n",
     )
-    with pytest.raises(DefinitionError, match=r"/Resources/W: .*WebSocket APIs are not supported yet"):
+    with pytest.raises(
+        DefinitionError, match=r"/Resources/W: .*: WebSocket APIs are served in a later release"
+    ):
         import_file(path)
+
+
+def test_http_api_template_with_a_function_imports_the_function_and_warns_once(tmp_path: Path) -> None:
+    """``tollway invoke`` and ``build`` must work on a project whatever API types it declares."""
+    path = write(
+        tmp_path,
+        """
+Resources:
+  H: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: HTTP}}
+  R: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref H, RouteKey: GET /a}}
+  W: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET}}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Handler: app.handler, Runtime: python3.12, Code: .}
+""",
+    )
+    result = import_file(path)
+    assert [fn.name for fn in result.functions] == ["Fn"]
+    assert result.apis == ()
+    assert [w for w in result.warnings if "API" in w] == [
+        f"{path}: HTTP and WebSocket APIs are served in a later release of tollway, which serves "
+        "REST APIs today; skipped: H (AWS::ApiGatewayV2::Api HTTP), W (AWS::ApiGatewayV2::Api WEBSOCKET)"
+    ]
 
 
 def test_rest_and_http_in_one_file_imports_rest_and_warns(tmp_path: Path) -> None:
@@ -217,10 +243,10 @@ Resources:
     )
     result = import_file(path)
     assert [a.api.name for a in result.apis] == ["r"]
-    assert result.warnings[0] == (
-        f"{path}: /Resources/H: H (AWS::ApiGatewayV2::Api HTTP): HTTP APIs are not supported "
-        "yet; tollway serves REST APIs; skipped"
-    )
+    assert list(result.warnings) == [
+        f"{path}: HTTP and WebSocket APIs are served in a later release of tollway, which serves "
+        "REST APIs today; skipped: H (AWS::ApiGatewayV2::Api HTTP)"
+    ]
 
 
 def test_nested_stack_with_absent_child_and_no_api_is_refused(tmp_path: Path) -> None:

@@ -321,11 +321,11 @@ def _python_corpus_files() -> list[str]:
 
 @pytest.mark.parametrize("relative", _python_corpus_files())
 def test_every_python_template_of_the_corpus_yields_its_functions(relative: str) -> None:
-    """Real-world templates the corpus marks as Python: each one that imports defines at least
-    one FunctionDef (its code folder may be absent from the corpus: a warning, not an error)."""
+    """Real-world templates the corpus marks as Python, whatever API types they declare: each
+    one that imports defines at least one Python FunctionDef (its code folder may be absent
+    from the corpus: a warning, not an error)."""
     try:
         result = import_file(str(CORPUS / relative))
     except DefinitionError:
         pytest.skip("refused as a whole (not a REST template); test_corpus checks the reason")
-    assert result.functions, result.warnings
-    assert all(fn.config.runtime.startswith("python") for fn in result.functions)
+    assert any(fn.config.runtime.startswith("python") for fn in result.functions), result.warnings

@@ -143,12 +143,16 @@ Resources:
     assert "Path" in message
 
 
-def test_http_api_event_only_template_is_refused(tmp_path: Path) -> None:
+def test_http_api_events_leave_their_python_function_importable(tmp_path: Path) -> None:
+    """As ``sam local invoke`` does, a function behind an HTTP API is still invocable."""
     path = tmp_path / "template.yaml"
     path.write_text(
         """
 Transform: AWS::Serverless-2016-10-31
 Resources:
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties: {StageName: v1}
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -156,13 +160,25 @@ Resources:
       Handler: app.handler
       CodeUri: src/
       Events:
-        Get: {Type: HttpApi, Properties: {Path: /a, Method: get}}
+        Get: {Type: HttpApi, Properties: {Path: /a, Method: get, ApiId: !Ref Http}}
 """,
         encoding="utf-8",
     )
+    result = import_file(str(path))
+    assert [fn.name for fn in result.functions] == ["Fn"]
+    assert result.apis == ()
+    assert [w for w in result.warnings if "later release" in w] == [
+        f"{path}: HTTP and WebSocket APIs are served in a later release of tollway, which serves "
+        "REST APIs today; skipped: Http (AWS::Serverless::HttpApi), Fn event Get (HttpApi)"
+    ]
+
+
+def test_http_api_event_only_template_without_functions_to_run_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text("Resources:\n  H: {Type: AWS::Serverless::HttpApi, Properties: {}}\n", encoding="utf-8")
     with pytest.raises(DefinitionError) as err:
         import_file(str(path))
     assert str(err.value) == (
-        f"{path}: /Resources/Fn/Properties/Events/Get: Fn event Get (HttpApi): HTTP APIs are "
-        "not supported yet; tollway serves REST APIs"
+        f"{path}: /Resources/H: H (AWS::Serverless::HttpApi): HTTP APIs are served in a later release "
+        "of tollway, which serves REST APIs today"
     )

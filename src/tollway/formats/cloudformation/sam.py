@@ -28,6 +28,9 @@ LOCAL_KEY_PREFIX = "local/"
 the function reader finds the path again in the translator's output (``Code.S3Key``)."""
 
 
+_LATER_APIS = {"AWS::Serverless::HttpApi": "HTTP", "AWS::Serverless::WebSocketApi": "WEBSOCKET"}
+
+
 def is_sam(doc: dict[str, Any]) -> bool:
     """A SAM template: it names the transform, or uses AWS::Serverless::* resources anyway."""
     transform = doc.get("Transform")
@@ -91,6 +94,11 @@ def _prepare_resource(
         _drop_http_api_events(props)
     elif kind == "AWS::Serverless::Api":
         _inline_definition_uri(logical_id, props, source, warnings)
+    elif kind in _LATER_APIS:
+        # Not served yet (``kinds`` names them in a warning): kept as a bare API resource,
+        # so a Ref to it still resolves, without the translator reading what it declares.
+        resource["Type"] = "AWS::ApiGatewayV2::Api"
+        resource["Properties"] = {"Name": logical_id, "ProtocolType": _LATER_APIS[kind]}
     elif kind == "AWS::Serverless::StateMachine":
         _placeholder_uri(props, "DefinitionUri", as_dict=True)
     elif kind == "AWS::Serverless::LayerVersion":
@@ -121,9 +129,9 @@ def _prepare_function(logical_id: str, props: dict[str, Any], function_globals: 
 
 
 def _drop_http_api_events(props: dict[str, Any]) -> None:
-    # Only reached when the template also has REST APIs (``kinds`` refused it otherwise,
-    # and named these events in a warning): the translator must not write HTTP API
-    # routes into a REST API's body, as it does when an HttpApi event names one.
+    # HTTP APIs are not served yet (``kinds`` names these events in a warning): the
+    # translator must not build one, nor write HTTP API routes into a REST API's body, as
+    # it does when an HttpApi event names one.
     events = props.get("Events")
     if isinstance(events, dict):
         props["Events"] = {

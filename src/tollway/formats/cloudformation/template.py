@@ -1,6 +1,7 @@
 """Importing a CloudFormation or SAM template: the pieces put together in order.
 
-1. refuse templates whose APIs are all HTTP/WebSocket (``kinds``);
+1. note the HTTP/WebSocket APIs, served in a later release (``kinds``): one warning, and
+   an error only when the template yields nothing else;
 2. parameter values: overrides, then ``Default``; pseudo parameters fixed (``intrinsics``);
 3. SAM templates are expanded to CloudFormation offline (``sam``);
 4. every enabled ``AWS::ApiGateway::RestApi`` becomes an ImportedApi with its stages;
@@ -44,7 +45,8 @@ _CHILD_KINDS = {
     )
 }
 # Resources that are part of what tollway serves, or that do not change what it serves.
-_SILENT_PREFIXES = ("AWS::IAM::", "AWS::Logs::", "AWS::CloudFormation::", "AWS::CDK::")
+# AWS::ApiGatewayV2::* belongs to the HTTP/WebSocket APIs ``kinds`` names in its own warning.
+_SILENT_PREFIXES = ("AWS::IAM::", "AWS::Logs::", "AWS::CloudFormation::", "AWS::CDK::", "AWS::ApiGatewayV2::")
 _SILENT_TYPES = {
     "AWS::Lambda::Function",
     "AWS::Lambda::Permission",
@@ -69,8 +71,10 @@ def import_template(
     source = str(path)
     stack_key = str(Path(path).resolve())
     warnings: list[str] = []
-    has_rest, kind_warnings = kinds.check_api_kinds(doc, source)
-    warnings += kind_warnings
+    api_kinds = kinds.scan(doc)
+    kind_warning = api_kinds.warning(source)
+    if kind_warning is not None:
+        warnings.append(kind_warning)
     parameters, missing = read_parameters(doc, source, parameter_overrides or {})
     if missing:
         warnings.append(
@@ -87,8 +91,11 @@ def import_template(
     management = _management(resolver)
     functions = read_functions(resolver, sam_doc)
     result = ImportResult(source=source, apis=tuple(apis), management=tuple(management), functions=functions)
-    result = nested.follow_nested_stacks(resolver, result, has_rest=has_rest or bool(apis))
-    if not result.apis:
+    usable = api_kinds.has_rest or bool(apis) or bool(functions)
+    result = nested.follow_nested_stacks(resolver, result, has_rest=usable)
+    if api_kinds.others and not (result.apis or result.functions or result.management):
+        raise api_kinds.refusal(source)
+    if not result.apis and kind_warning is None:
         warnings.append(f"{source}: declares no REST API")
     unemulated = _unemulated_warning(resolver)
     return ImportResult(
