@@ -196,6 +196,26 @@ def test_util_url_encode_is_java_form_encoding() -> None:
     assert render(source) == "a+b%26c%3Dd%2F%C3%A9%7E*._-"
 
 
+def test_util_functions_of_null_give_null_which_prints_empty_aws_recorded() -> None:
+    # AWS: "EncodedBodyAccess=$util.urlEncode($input.body.testAccess)" -> "EncodedBodyAccess="
+    source = (
+        "[$util.urlEncode($input.body.x)][$util.urlDecode($no)]"
+        "[$util.base64Encode($no)][$util.base64Decode($no)]"
+    )
+    assert render(source, body='{"x": 1}') == "[][][][]"
+    assert render("$util.urlEncode($input.body)", body="some raw data") == "some+raw+data"
+
+
+def test_util_parse_json_objects_print_as_java_maps_and_arrays_as_json() -> None:
+    source = "$util.parseJson($input.body) $util.parseJson($input.body).b $util.parseJson('[1, {\"a\": 2}]')"
+    expected = '{a=1, b=[{"c":"d"}]} [{"c":"d"}] [1,{"a":2}]'
+    assert render(source, body='{"a": 1, "b": [{"c": "d"}]}') == expected
+
+
+def test_util_parse_json_of_null_is_null() -> None:
+    assert render("[$util.parseJson($nothing)]") == "[]"
+
+
 def test_util_url_decode() -> None:
     assert render("$util.urlDecode('a+b%26c%3D%C3%A9')") == "a b&c=é"
 

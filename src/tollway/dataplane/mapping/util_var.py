@@ -5,6 +5,10 @@ AWS runs these in Java; each function reproduces the Java library behaviour:
 docs quote its description), ``urlEncode``/``urlDecode`` are ``java.net.URLEncoder``/
 ``URLDecoder`` with UTF-8, ``base64Encode``/``base64Decode`` are ``java.util.Base64``
 over UTF-8 bytes.
+
+A null argument gives null (which prints empty): AWS renders
+``$util.urlEncode($input.body.missing)`` as nothing (recorded:
+``test_apigateway_common.py::TestApiGatewayCommon::test_input_body_formatting``).
 """
 
 from __future__ import annotations
@@ -68,27 +72,40 @@ class UtilVar:
         return None if value is None else escape_javascript(_text(value))
 
     def parseJson(self, value: Any) -> Any:
-        """Parse stringified JSON into an object the template can navigate."""
+        """Parse stringified JSON into an object the template can navigate (null stays null).
+
+        Objects and arrays are the same kind of values as ``$input.path`` gives, so they
+        print the same way: an object as a Java map (``{a=1}``), an array as JSON."""
+        if value is None:
+            return None
         return json.loads(_text(value))
 
-    def urlEncode(self, value: Any) -> str:
+    def urlEncode(self, value: Any) -> str | None:
         """``application/x-www-form-urlencoded``: space -> ``+``, keeps ``. - * _``."""
+        if value is None:
+            return None
         # Python also keeps "~", which Java's URLEncoder encodes.
         return quote_plus(_text(value), safe="*").replace("~", "%7E")
 
-    def urlDecode(self, value: Any) -> str:
+    def urlDecode(self, value: Any) -> str | None:
         """Decode form encoding; a malformed ``%`` escape fails like Java's URLDecoder."""
+        if value is None:
+            return None
         text = _text(value)
         if _BAD_PERCENT.search(text):
             raise ValueError(f"urlDecode: incomplete or illegal % escape in {text!r}")
         return unquote_plus(text, errors="replace")
 
-    def base64Encode(self, value: Any) -> str:
+    def base64Encode(self, value: Any) -> str | None:
         """Standard base64 (with padding) of the UTF-8 bytes."""
+        if value is None:
+            return None
         return base64.b64encode(_text(value).encode()).decode("ascii")
 
-    def base64Decode(self, value: Any) -> str:
+    def base64Decode(self, value: Any) -> str | None:
         """Decode standard base64 (padding optional) to UTF-8 text."""
+        if value is None:
+            return None
         text = _text(value)
         try:
             raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)

@@ -4,8 +4,8 @@
 tree; ``vtl_nodes.javaify`` gives it Java-Velocity semantics). ``CompiledTemplate.render``
 evaluates it against one request's ``TemplateInputs`` with the AWS variables:
 ``$input`` (see ``input_var``), ``$util`` (see ``util_var``), ``$context`` (a copy of
-``inputs.context`` plus empty ``requestOverride``/``responseOverride`` maps the template
-may fill) and ``$stageVariables``.
+``inputs.context`` plus the request's ``requestOverride``/``responseOverride`` maps, see
+``overrides``) and ``$stageVariables``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import airspeed
 
 from tollway.dataplane.mapping.input_var import InputVar
 from tollway.dataplane.mapping.inputs import TemplateInputs
+from tollway.dataplane.mapping.overrides import Overrides, OverrideTwice
 from tollway.dataplane.mapping.util_var import UTIL
 from tollway.dataplane.mapping.values import JavaMap, to_java_map
 from tollway.dataplane.mapping.vtl_nodes import FOREACH_LIMIT, javaify
@@ -27,6 +28,7 @@ __all__ = [
     "FOREACH_LIMIT",
     "MAX_TEMPLATE_BYTES",
     "CompiledTemplate",
+    "Overrides",
     "RenderResult",
     "TemplateError",
     "compile_template",
@@ -73,24 +75,32 @@ class CompiledTemplate:
         """The output when the template has no references or directives (common for
         MOCK templates): callers can skip building inputs altogether."""
 
-    def render(self, inputs: TemplateInputs) -> str:
-        """Evaluate against ``inputs``; raise ``ApiConfigurationError`` (500) on failure."""
+    def render(self, inputs: TemplateInputs, overrides: Overrides | None = None) -> str:
+        """Evaluate against ``inputs``; raise ``ApiConfigurationError`` (500) on failure.
+
+        ``overrides`` are the request's ``$context.requestOverride``/``responseOverride``
+        maps: the template reads what earlier templates set and may set more (each key at
+        most once per template). Without them the template gets empty maps of its own."""
         if self.constant is not None:
             return self.constant
-        return self._merge(_namespace(inputs))
+        if overrides is None:
+            overrides = Overrides()
+        else:
+            overrides.begin()
+        return self._merge(_namespace(inputs, overrides))
 
     def render_full(self, inputs: TemplateInputs) -> RenderResult:
         """Like ``render``, also returning the ``$context`` request/response overrides."""
-        namespace = _namespace(inputs)
-        body = self._merge(namespace)
-        context = namespace["context"]
-        return RenderResult(body, context["requestOverride"], context["responseOverride"])
+        overrides = Overrides()
+        body = self._merge(_namespace(inputs, overrides))
+        return RenderResult(body, overrides.request, overrides.response)
 
     def _merge(self, namespace: dict[str, Any]) -> str:
         try:
             return str(self._template.merge(namespace))
         except airspeed.TemplateExecutionError as exc:
-            raise ApiConfigurationError(detail=f"mapping template failed: {exc}") from exc
+            cause = exc.__cause__ if isinstance(exc.__cause__, OverrideTwice) else exc
+            raise ApiConfigurationError(detail=f"mapping template failed: {cause}") from exc
         except Exception as exc:  # a template must never crash the request path
             detail = f"mapping template failed: {type(exc).__name__}: {exc}"
             raise ApiConfigurationError(detail=detail) from exc
@@ -99,12 +109,10 @@ class CompiledTemplate:
         return f"CompiledTemplate({len(self.source)} chars)"
 
 
-def _namespace(inputs: TemplateInputs) -> dict[str, Any]:
+def _namespace(inputs: TemplateInputs, overrides: Overrides) -> dict[str, Any]:
     context = to_java_map(inputs.context)
-    if not isinstance(context.get("requestOverride"), dict):
-        context["requestOverride"] = JavaMap(header=JavaMap(), path=JavaMap(), querystring=JavaMap())
-    if not isinstance(context.get("responseOverride"), dict):
-        context["responseOverride"] = JavaMap(header=JavaMap(), status=None)
+    context["requestOverride"] = overrides.request
+    context["responseOverride"] = overrides.response
     return {
         "input": InputVar(inputs),
         "util": UTIL,

@@ -9,7 +9,9 @@ airspeed parses Velocity well but evaluates a few things the Python way. After p
 * ``#if($undefined)`` is false and ``#if(!$undefined)`` true, as in Velocity;
 * ``#foreach`` over a map iterates its values, skips non-iterables, and stops after
   ``FOREACH_LIMIT`` (1000, the AWS limit) iterations, like Velocity's
-  ``directive.foreach.maxloops``: later items are silently not rendered.
+  ``directive.foreach.maxloops``: later items are silently not rendered;
+* ``#set($a.b[$k].c = v)`` walks maps and lists; when a step is missing (or not a
+  container) nothing is set, as Velocity logs and goes on, instead of failing the request.
 """
 
 from __future__ import annotations
@@ -194,6 +196,35 @@ class JavaForeach(ops.ForeachDirective):  # type: ignore[misc]
             evaluate(stream, local, loader)
 
 
+class JavaAssignment(ops.Assignment):  # type: ignore[misc]
+    """``#set($x = v)`` / ``#set($x.a["b"] = v)``: a missing step sets nothing (Velocity)."""
+
+    def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
+        value = self.value.calculate(namespace, loader)
+        if not self.terms:
+            namespace.set_inherited(self.root_term, value)
+            return
+        target = _namespace_get(namespace, self.root_term)
+        for term in self.terms[:-1]:
+            target = _step(target, term.calculate(namespace, loader))
+            if target is None:
+                return
+        key = self.terms[-1].calculate(namespace, loader)
+        if isinstance(target, dict) or _in_range(target, key):
+            target[key] = value
+
+
+def _step(target: Any, key: Any) -> Any:
+    if isinstance(target, dict):
+        return target.get(key)
+    return target[key] if _in_range(target, key) else None
+
+
+def _in_range(target: Any, key: Any) -> bool:
+    """True when ``target`` is a list and ``key`` one of its indexes."""
+    return isinstance(target, list) and type(key) is int and -len(target) <= key < len(target)
+
+
 class JavaBlock(ops.Block):  # type: ignore[misc]
     """A run of template elements; plain text is written without a method call per node."""
 
@@ -252,6 +283,7 @@ _SWAPS: Final[dict[type, type]] = {
     ops.ForeachDirective: JavaForeach,
     ops.Expression: JavaExpression,
     ops.Block: JavaBlock,
+    ops.Assignment: JavaAssignment,
 }
 
 
