@@ -6,6 +6,12 @@ the request side is decided by the request's ``Content-Type`` against the API's
 client's *first* ``Accept`` media type, the integration response's content type and the
 integration response's ``contentHandling``. A failed base64 decode is an API configuration
 error (500).
+
+A request template is applied to text only: a binary payload (its Content-Type is a binary
+media type) reaches a template only as the base64 text that ``CONVERT_TO_TEXT`` makes of it.
+Otherwise AWS fails the call with 500 "Internal server error" (execution log: "Unable to
+transform request"); that is also why a MOCK method, whose template always runs, answers 500
+in an API with ``binaryMediaTypes: ["*/*"]`` unless its integration converts to text.
 """
 
 from __future__ import annotations
@@ -64,6 +70,12 @@ class BinaryTypes:
         if self.any or mtype in self._exact:
             return True
         return mtype.partition("/")[0] in self._families
+
+
+def template_refuses(content_type: str | None, binary: BinaryTypes, content_handling: str | None) -> bool:
+    """True when a request template cannot be applied to this payload (binary, not converted
+    to text): the request fails with 500 "Unable to transform request"."""
+    return content_handling != CONVERT_TO_TEXT and binary.is_binary(content_type or DEFAULT_CONTENT_TYPE)
 
 
 def convert_request_body(
