@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
 from support import EXAMPLES, run_cli, write
+from tollway.cli.main import build_parser, main
 
 
 @pytest.fixture
@@ -15,11 +18,32 @@ def store(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/cli.db"
 
 
-@pytest.mark.parametrize("command", ["serve", "import", "export", "deploy", "apis", "stages", "version"])
-def test_every_command_has_help(command: str) -> None:
-    result = run_cli(command, "--help")
-    assert result.returncode == 0
-    assert "usage: tollway" in result.stdout
+def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and sub-command path of the parser (``("keys", "create")``...)."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.append((*prefix, name))
+                found += _commands(sub, (*prefix, name))
+    return found
+
+
+COMMANDS = _commands(build_parser())
+
+
+def test_the_command_list_is_complete() -> None:
+    tops = {path[0] for path in COMMANDS}
+    assert len(tops) >= 16 and {"serve", "invoke", "generate-event", "identities", "usage"} <= tops
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(command: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
+    """In-process (45 subprocesses would cost CI 20 s); test_version runs the real one."""
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--help"])
+    assert exited.value.code == 0
+    assert f"usage: tollway {' '.join(command)}" in capsys.readouterr().out
 
 
 def test_version() -> None:
@@ -85,3 +109,27 @@ def test_missing_file_and_unknown_api(store: str) -> None:
 def test_usage_errors_exit_2() -> None:
     assert run_cli("frobnicate").returncode == 2
     assert run_cli("serve", "--port", "notaport").returncode == 2
+
+
+INLINE = """\
+Resources:
+  Inline:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code:
+        ZipFile: |
+          def handler(event, context):
+              return "inline"
+"""
+
+
+def test_tests_keep_inline_code_out_of_the_users_cache(store: str, tmp_path: Path) -> None:
+    """The suite runs with a private XDG_CACHE_HOME, and tollway honours it."""
+    cache = Path(os.environ["XDG_CACHE_HOME"])
+    assert not cache.is_relative_to(Path.home() / ".cache")
+    result = run_cli("--store", store, "import", str(write(tmp_path / "inline.yaml", INLINE)))
+    assert result.returncode == 0, result.stderr
+    assert any((cache / "tollway" / "inline").rglob("index.py"))

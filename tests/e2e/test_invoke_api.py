@@ -96,7 +96,10 @@ def test_dry_run_is_204_and_does_not_run_the_function(client: Any, tmp_path: Pat
     payload = json.dumps({"write_to": str(target)})
     result = client.invoke(FunctionName="GreetFunction", InvocationType="DryRun", Payload=payload)
     assert result["StatusCode"] == 204
-    time.sleep(1)
+    # Had the dry run been queued, it would have run before this synchronous invocation ends.
+    after = tmp_path / "after.txt"
+    done = client.invoke(FunctionName="GreetFunction", Payload=json.dumps({"write_to": str(after)}))
+    assert done["StatusCode"] == 200 and after.exists()
     assert not target.exists()
 
 

@@ -13,6 +13,7 @@ import httpx
 from support import EXAMPLES, SHARED_REDIS, Running, run_cli, shared_redis, write
 
 VALUE = "k" * 24 + "-enforced-test"
+MARKER_TEMPLATE = {"application/json": '{"marker": "$stageVariables.marker"}'}
 
 
 def _api(tmp_path: Path) -> Path:
@@ -26,6 +27,7 @@ def _api(tmp_path: Path) -> Path:
             }
         },
     }
+    marker = {**mock, "responses": {"default": {"statusCode": "200", "responseTemplates": MARKER_TEMPLATE}}}
     doc = {
         "openapi": "3.0.1",
         "info": {"title": "paid", "version": "1"},
@@ -35,6 +37,7 @@ def _api(tmp_path: Path) -> Path:
         "paths": {
             "/open": {"get": {"x-amazon-apigateway-integration": mock}},
             "/paid": {"get": {"security": [{"api_key": []}], "x-amazon-apigateway-integration": mock}},
+            "/marker": {"get": {"x-amazon-apigateway-integration": marker}},
         },
     }
     return write(tmp_path / "paid.json", json.dumps(doc))
@@ -46,11 +49,12 @@ def _cli(server: Running, *args: str) -> str:
     return done.stdout
 
 
-def _until(url: str, status: int, headers: dict[str, str]) -> httpx.Response:
+def _until(url: str, status: int, headers: dict[str, str], marker: str | None = None) -> httpx.Response:
     deadline = time.monotonic() + 15  # serve reloads the store once a second
     while True:
         response = httpx.get(url, headers=headers)
-        if response.status_code == status or time.monotonic() > deadline:
+        seen = marker is None or response.json().get("marker") == marker
+        if (response.status_code == status and seen) or time.monotonic() > deadline:
             return response
         time.sleep(0.2)
 
@@ -74,7 +78,9 @@ def test_api_key_required_method_needs_a_key_a_plan_grants(serve: Any, tmp_path:
     assert missing.headers["x-amzn-ErrorType"] == "ForbiddenException"
     api_id = _cli(server, "apis", "list").split()[0]
     key_id = _cli(server, "keys", "create", "buyer", "--value", VALUE).split()[0]
-    time.sleep(1.5)
+    # A deployment made after the key shows when the server has reloaded past the key.
+    _cli(server, "deploy", api_id, "prod", "--variable", "marker=after-key")
+    assert _until(f"{server.url}/prod/marker", 200, {}, marker="after-key").json() == {"marker": "after-key"}
     assert httpx.get(url, headers={"x-api-key": VALUE}).status_code == 403  # in no usage plan yet
     plan_id = _cli(server, "plans", "create", "gold", "--stage", f"{api_id}:prod").split()[0]
     _cli(server, "plans", "add-key", plan_id, key_id)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +105,44 @@ def test_redeploy_swaps_snapshot_while_requests_in_flight_finish(
     assert slow["response"].status_code == 200
 
 
+def _workers(pid: int) -> list[int]:
+    """The worker processes of a `serve --workers N` parent (Linux /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
+
+
+def _sockets(pid: int) -> set[str]:
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:"):
+                found.add(target)
+    return found
+
+
+def _wait_for_workers(pid: int, done: Callable[[list[int]], bool]) -> list[int]:
+    """The parent binds the port before it forks: wait (bounded) for the workers to appear."""
+    deadline = time.monotonic() + 15
+    found = _workers(pid)
+    while not done(found) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = _workers(pid)
+    return found
+
+
 def test_two_workers_share_the_port(serve: Any, tmp_path: Path, upstream: Upstream) -> None:
+    """`--workers 2`: two processes hold the one listening socket; a worker that dies is
+    replaced and the port keeps answering."""
     server = serve(str(_template(tmp_path, upstream)), "--workers", "2")
+    pid = server.process.pid
+    workers = _wait_for_workers(pid, lambda found: len(found) == 2)
+    assert len(workers) == 2
+    shared = _sockets(pid)
+    assert all(shared & _sockets(worker) for worker in workers)
+    os.kill(workers[0], signal.SIGKILL)
+    replaced = _wait_for_workers(pid, lambda found: len(found) == 2 and workers[0] not in found)
+    assert len(replaced) == 2 and workers[0] not in replaced and workers[1] in replaced
     with httpx.Client() as client:
         for _ in range(20):
             assert client.get(f"{server.url}/Live/color").status_code == 200
