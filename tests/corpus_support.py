@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,78 @@ def manifest_rows() -> list[dict[str, str]]:
         return []
     with MANIFEST.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
+
+
+# --- what the MANIFEST promises, shared by the import and the serving walks -----------------
+
+# Files that are not (rendered) API definitions and may be refused.
+REFUSABLE_FEATURES = {"event-sample", "cookiecutter", "terraform-template"}
+
+# Parameter values a file needs for its listed routes to exist.
+OVERRIDES = {
+    # MockApi exists only when IsVolatile is "true" (its Condition); default is false.
+    "serverless-test-samples/typescript-test-samples/apigw-lambda-external/template.yaml": {
+        "IsVolatile": "true"
+    },
+}
+
+# Listed routes AWS itself would not create; the MANIFEST reads them statically.
+NOT_CREATED_BY_AWS = {
+    # SAM: with an explicit DefinitionBody an Api event's path and method "must correspond
+    # to an operation in the OpenAPI definition"; SAM does not add ANY / to it.
+    "serverless-patterns/multi-account-private-apigw/accountB/template.yaml": {"ANY /"},
+    # A SAM translator test: HttpApi events pointed at a REST API (skipped with a warning),
+    # and a body whose "any" key is not an OpenAPI operation (REST import ignores it).
+    "serverless-application-model/translator-input/api_with_any_method_in_swagger.yaml": {
+        "ANY /",
+        "GET /",
+    },
+}
+
+# Files AWS itself refuses when the API is deployed: they import, but compiling for serving
+# fails with this problem (tollway's `import` refuses them, naming the file).
+REFUSED_ON_DEPLOY = {
+    # SAM Cors values without the inner single quotes (AllowHeaders: headers) become mapping
+    # expressions; API Gateway answers "Invalid mapping expression specified: headers".
+    "serverless-application-model/translator-input/api_with_cors_openapi_3.yaml": (
+        "invalid mapping expression 'headers'"
+    ),
+}
+
+
+def normalise(path: str) -> str:
+    """A resource path as API Gateway compares it: a trailing slash is ignored."""
+    return path.rstrip("/") or "/"
+
+
+def must_import(row: dict[str, str]) -> bool:
+    """A REST file that is a rendered API definition: it must import and serve its routes."""
+    features = set(row["features"].split(","))
+    return row["api_kind"] == "REST" and not features & REFUSABLE_FEATURES
+
+
+def expected_routes(row: dict[str, str]) -> set[tuple[str, str]]:
+    """The MANIFEST routes a REST import must contain, as (METHOD, path)."""
+    if row["routes"] in ("-", "?"):
+        return set()
+    skip = NOT_CREATED_BY_AWS.get(row["path"], set())
+    routes = set()
+    for route in row["routes"].split(";"):
+        method, _, path = route.strip().partition(" ")
+        if route.strip() in skip or not path.startswith("/"):
+            continue  # "$default" and WebSocket route keys are not REST resources
+        routes.add((method.upper(), normalise(path)))
+    return routes
+
+
+_GREEDY = re.compile(r"\{[^{}/]+\+\}")
+_PARAM = re.compile(r"\{[^{}/]+\}")
+
+
+def request_for(method: str, path: str) -> tuple[str, str]:
+    """A request the route serves: ``{x}`` is "1", ``{x+}`` is "a/b", ANY is sent as GET."""
+    filled = _PARAM.sub("1", _GREEDY.sub("a/b", path))
+    return ("GET" if method == "ANY" else method), filled
 
 
 # A ``sitecustomize`` for the `tollway serve` the corpus walk starts: the corpus's HTTP

@@ -17,7 +17,17 @@ import re
 
 import pytest
 
-from corpus_support import CORPUS, manifest_rows, require_corpus
+from corpus_support import (
+    CORPUS,
+    OVERRIDES,
+    REFUSED_ON_DEPLOY,
+    expected_routes,
+    manifest_rows,
+    must_import,
+    normalise,
+    request_for,
+    require_corpus,
+)
 from tollway.controlplane.importing import DEFAULT_STAGE
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.errors import DefinitionError
@@ -26,41 +36,6 @@ from tollway.model.api import Deployment, Stage, StageSpec
 from tollway.model.ids import api_id
 from tollway.model.imported import ImportResult
 
-# Files that are not (rendered) API definitions and may be refused.
-REFUSABLE_FEATURES = {"event-sample", "cookiecutter", "terraform-template"}
-
-# Parameter values a file needs for its listed routes to exist.
-OVERRIDES = {
-    # MockApi exists only when IsVolatile is "true" (its Condition); default is false.
-    "serverless-test-samples/typescript-test-samples/apigw-lambda-external/template.yaml": {
-        "IsVolatile": "true"
-    },
-}
-
-# Listed routes AWS itself would not create; the MANIFEST reads them statically.
-NOT_CREATED_BY_AWS = {
-    # SAM: with an explicit DefinitionBody an Api event's path and method "must correspond
-    # to an operation in the OpenAPI definition"; SAM does not add ANY / to it.
-    "serverless-patterns/multi-account-private-apigw/accountB/template.yaml": {"ANY /"},
-    # A SAM translator test: HttpApi events pointed at a REST API (skipped with a warning),
-    # and a body whose "any" key is not an OpenAPI operation (REST import ignores it).
-    "serverless-application-model/translator-input/api_with_any_method_in_swagger.yaml": {
-        "ANY /",
-        "GET /",
-    },
-}
-
-# Files AWS itself refuses when the API is deployed: they import, but compiling for serving
-# fails with this problem (tollway's `import` refuses them, naming the file).
-REFUSED_ON_DEPLOY = {
-    # SAM Cors values without the inner single quotes (AllowHeaders: headers) become mapping
-    # expressions; API Gateway answers "Invalid mapping expression specified: headers".
-    "serverless-application-model/translator-input/api_with_cors_openapi_3.yaml": (
-        "invalid mapping expression 'headers'"
-    ),
-}
-
-
 ROWS = manifest_rows()
 
 
@@ -68,28 +43,9 @@ def test_corpus_is_present() -> None:
     require_corpus()
 
 
-def _normalise(path: str) -> str:
-    # API Gateway ignores a trailing slash on a resource path (/plantest/ is /plantest).
-    return path.rstrip("/") or "/"
-
-
-def expected_routes(row: dict[str, str]) -> set[tuple[str, str]]:
-    """The MANIFEST routes a REST import must contain, as (METHOD, path)."""
-    if row["routes"] in ("-", "?"):
-        return set()
-    skip = NOT_CREATED_BY_AWS.get(row["path"], set())
-    routes = set()
-    for route in row["routes"].split(";"):
-        method, _, path = route.strip().partition(" ")
-        if route.strip() in skip or not path.startswith("/"):
-            continue  # "$default" and WebSocket route keys are not REST resources
-        routes.add((method.upper(), _normalise(path)))
-    return routes
-
-
 def imported_routes(result: ImportResult) -> set[tuple[str, str]]:
     return {
-        (method, _normalise(resource.path))
+        (method, normalise(resource.path))
         for api in result.apis
         for resource in api.api.resources
         for method in resource.methods
@@ -114,37 +70,22 @@ def served_stages(result: ImportResult) -> list[ServedStage]:
     return served
 
 
-_GREEDY = re.compile(r"\{[^{}/]+\+\}")
-_PARAM = re.compile(r"\{[^{}/]+\}")
-
-
-def request_for(method: str, path: str) -> tuple[str, str]:
-    """A request the route serves: ``{x}`` is "1", ``{x+}`` is "a/b", ANY is sent as GET."""
-    filled = _PARAM.sub("1", _GREEDY.sub("a/b", path))
-    return ("GET" if method == "ANY" else method), filled
-
-
 def unserved_routes(routes: set[tuple[str, str]], served: list[ServedStage]) -> set[tuple[str, str]]:
     """The routes no served stage routes to their own resource."""
     missing = set()
     for method, path in routes:
         verb, request_path = request_for(method, path)
         matches = (stage.routes.match(verb, request_path) for stage in served)
-        if not any(m is not None and _normalise(m.resource_path) == path for m in matches):
+        if not any(m is not None and normalise(m.resource_path) == path for m in matches):
             missing.add((method, path))
     return missing
-
-
-def _must_import(row: dict[str, str]) -> bool:
-    features = set(row["features"].split(","))
-    return row["api_kind"] == "REST" and not features & REFUSABLE_FEATURES
 
 
 @pytest.mark.parametrize("row", [pytest.param(row, id=row["path"]) for row in ROWS])
 def test_corpus_file(row: dict[str, str]) -> None:
     path = str(CORPUS / row["path"])
     overrides = OVERRIDES.get(row["path"])
-    if _must_import(row):
+    if must_import(row):
         result = import_file(path, parameter_overrides=overrides)
         missing = expected_routes(row) - imported_routes(result)
         assert not missing, f"routes missing from the import: {sorted(missing)}"

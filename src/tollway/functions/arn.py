@@ -3,7 +3,9 @@
 API Gateway names a Lambda function in an integration URI as
 ``arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations``, where
 ``FUNCTION_ARN`` is ``arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`` (the qualifier
-may come from a stage variable, substituted before this is read).
+may come from a stage variable, substituted before this is read). The response streaming
+form (``path/2021-11-15/functions/FUNCTION_ARN/response-streaming-invocations``) names the
+function the same way; tollway invokes it and answers the response buffered.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 _INVOCATION_URI = re.compile(
-    r"arn:aws[\w-]*:apigateway:[\w-]*:lambda:path/[\d-]+/functions/(?P<arn>.+)/invocations"
+    r"arn:aws[\w-]*:apigateway:[\w-]*:lambda:path/[\d-]+/functions/(?P<arn>.+)"
+    r"/(?:response-streaming-)?invocations"
 )
 _FUNCTION_ARN = re.compile(
     r"arn:aws[\w-]*:lambda:[\w-]*:\d*:function:(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9_$-]+))?"
