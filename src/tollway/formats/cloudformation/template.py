@@ -1,5 +1,6 @@
 """Importing a CloudFormation or SAM template: the pieces put together in order.
 
+0. a CDK template's assets are read from their local folders (``cdk``);
 1. note the HTTP/WebSocket APIs, served in a later release (``kinds``): one warning, and
    an error only when the template yields nothing else;
 2. parameter values: overrides, then ``Default``; pseudo parameters fixed (``intrinsics``);
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tollway.errors import DefinitionError
-from tollway.formats.cloudformation import kinds, nested, refs, sam
+from tollway.formats.cloudformation import cdk, kinds, nested, refs, sam
 from tollway.formats.cloudformation.apigateway import (
     REST_API,
     build_rest_api,
@@ -71,6 +72,7 @@ def import_template(
     source = str(path)
     stack_key = str(Path(path).resolve())
     warnings: list[str] = []
+    doc = cdk.use_local_assets(doc, source, warnings)
     api_kinds = kinds.scan(doc)
     kind_warning = api_kinds.warning(source)
     if kind_warning is not None:
