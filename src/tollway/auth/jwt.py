@@ -67,6 +67,10 @@ class TokenRejected(Exception):
         self.reason = reason
 
 
+class TokenExpired(TokenRejected):
+    """The token is genuine (signature and issuer checked) and its ``exp`` has passed."""
+
+
 @dataclass(frozen=True, slots=True)
 class JwtRules:
     """What a token must satisfy.
@@ -201,7 +205,7 @@ def _check_times(claims: dict[str, Any], now: float, leeway: float) -> None:
     if exp is None:
         raise TokenRejected("token has no exp")
     if now >= exp + leeway:
-        raise TokenRejected("token expired")
+        raise TokenExpired("token expired")
     nbf = _number(claims, "nbf")
     if nbf is not None and now + leeway < nbf:
         raise TokenRejected("token not yet valid (nbf)")

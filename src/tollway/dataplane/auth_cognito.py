@@ -4,7 +4,8 @@ The token is the identity source header's value (``Authorization`` by default; a
 prefix is accepted and dropped). Of the authorizer's user pools, the one whose issuer the
 token names is used. Without ``authorizationScopes`` on the method an ID token is required;
 with them an access token holding at least one (``tollway.auth.jwt.cognito_rules``). Any
-failure, including keys that cannot be fetched, answers 401 ``Unauthorized``.
+failure, including keys that cannot be fetched, answers 401 ``Unauthorized``; a genuine
+token past its ``exp`` answers 401 ``The incoming token has expired``, as AWS does.
 
 A user pool ARN maps to ``https://cognito-idp.{region}.amazonaws.com/{poolId}`` unless
 ``serve --user-pool-issuer ARN=URL`` names another issuer (Keycloak, Auth0, a test issuer),
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tollway.auth")
 
 _TIME_CLAIMS = frozenset({"exp", "iat", "auth_time", "nbf"})
+EXPIRED = "The incoming token has expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ async def authenticate(
     import jwt as pyjwt
 
     from tollway.auth.jwks import JwksError
-    from tollway.auth.jwt import TokenRejected, cognito_rules, verify
+    from tollway.auth.jwt import TokenExpired, TokenRejected, cognito_rules, verify
 
     candidates = [pool_for(arn, pools) for arn in authorizer.provider_arns]
     try:
@@ -92,6 +94,9 @@ async def authenticate(
         raise Unauthorized(detail=f"authorizer {authorizer.name}: token of another issuer")
     try:
         claims = await verify(token, cognito_rules(pool.issuer, pool.client_ids, scopes), jwks, now)
+    except TokenExpired:
+        # AWS's own words for a genuine token past its exp, still a 401 UNAUTHORIZED.
+        raise Unauthorized(EXPIRED, detail=f"authorizer {authorizer.name}: token expired") from None
     except TokenRejected as exc:
         raise Unauthorized(detail=f"authorizer {authorizer.name}: {exc.reason}") from None
     except JwksError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -359,3 +360,36 @@ def test_nested_stack_that_includes_itself_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(DefinitionError, match="/Resources/Me: nested stacks are nested too deeply"):
         import_file(path)
+
+
+def test_a_user_pool_in_the_template_has_cognito_shaped_ids_and_issuer(tmp_path: Path) -> None:
+    """Ref of a pool is its id (``us-east-1_`` + 9 letters or digits, stable per logical id);
+    GetAtt gives Arn, ProviderName and ProviderURL as Cognito does; a client id is 26 chars."""
+    path = write(
+        tmp_path,
+        """
+Resources:
+  Pool: {Type: AWS::Cognito::UserPool}
+  Client: {Type: AWS::Cognito::UserPoolClient, Properties: {UserPoolId: !Ref Pool}}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: a
+      Description: !Join
+        - " "
+        - [!Ref Pool, !GetAtt Pool.Arn, !GetAtt Pool.ProviderName, !GetAtt Pool.ProviderURL, !Ref Client]
+""",
+    )
+    pool_id, arn, provider, url, client = import_file(path).apis[0].api.description.split(" ")
+    assert re.fullmatch(r"us-east-1_[0-9A-Za-z]{9}", pool_id)
+    assert arn == f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{pool_id}"
+    assert (provider, url) == (f"cognito-idp.us-east-1.amazonaws.com/{pool_id}", f"https://{provider}")
+    assert re.fullmatch(r"[0-9a-z]{26}", client)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other_stack = write(
+        elsewhere,
+        "Resources:\n  Pool: {Type: AWS::Cognito::UserPool}\n"
+        "  Api: {Type: AWS::ApiGateway::RestApi, Properties: {Name: !Ref Pool}}\n",
+    )
+    assert import_file(other_stack).apis[0].api.name == pool_id  # stable per logical id

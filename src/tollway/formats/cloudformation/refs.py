@@ -5,11 +5,13 @@ file agrees. Where tollway itself serves the resource the fake is the real thing
 of a RestApi is the id tollway gives that API, and a Lambda function's ARN names the
 function as the function runtime knows it: by its ``FunctionName``, else its logical id.
 Versions are numbered 1, 2, ... per function in template order, as CloudFormation would
-publish them into a new function.
+publish them into a new function. A Cognito user pool gets an id, ARN and issuer in
+Cognito's shapes, so an authorizer naming ``Fn::GetAtt Pool.Arn`` finds the pool's issuer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +119,41 @@ def fake_arn(resource_type: str, logical_id: str) -> str:
     return special.get(service, f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{kind}/{logical_id}")
 
 
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+USER_POOL = "AWS::Cognito::UserPool"
+USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
+
+
+def user_pool_id(logical_id: str) -> str:
+    """A Cognito user pool id in Cognito's shape, ``us-east-1_AbCdEf123``: the region, ``_``
+    and 9 letters or digits. It depends on the logical id only, so the pool's ARN (what
+    ``serve --user-pool-issuer ARN=URL`` names) is the same on every machine and import."""
+    number = int.from_bytes(hashlib.sha256(f"userpool\x1f{logical_id}".encode()).digest(), "big")
+    chars = []
+    for _ in range(9):
+        number, rem = divmod(number, 62)
+        chars.append(_BASE62[rem])
+    return f"{REGION}_{''.join(chars)}"
+
+
+def user_pool_arn(logical_id: str) -> str:
+    return f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{user_pool_id(logical_id)}"
+
+
+def user_pool_provider(logical_id: str) -> str:
+    """``ProviderName``: the issuer without its scheme (``ProviderURL`` is the issuer)."""
+    return f"cognito-idp.{REGION}.amazonaws.com/{user_pool_id(logical_id)}"
+
+
+def _user_pool_attribute(logical_id: str, attribute: str) -> str | None:
+    return {
+        "Arn": user_pool_arn(logical_id),
+        "UserPoolId": user_pool_id(logical_id),
+        "ProviderName": user_pool_provider(logical_id),
+        "ProviderURL": f"https://{user_pool_provider(logical_id)}",
+    }.get(attribute)
+
+
 def ref_value(r: Resolver, logical_id: str) -> Any:
     """``Ref`` of a resource (its physical id as CloudFormation would report it)."""
     kind = r.resource_type(logical_id)
@@ -140,6 +177,10 @@ def ref_value(r: Resolver, logical_id: str) -> Any:
         return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{logical_id}"
     if kind in ("AWS::SNS::Topic", "AWS::StepFunctions::StateMachine"):
         return fake_arn(kind, logical_id)
+    if kind == USER_POOL:
+        return user_pool_id(logical_id)
+    if kind == USER_POOL_CLIENT:  # an app client id: 26 lowercase letters and digits
+        return ids.stable_id("userpoolclient", logical_id, length=26)
     return logical_id
 
 
@@ -168,6 +209,10 @@ def attribute_value(r: Resolver, logical_id: str, attribute: str) -> Any:
         return ids.resource_id(ids.api_id(api_key(r.stack_key, logical_id)), "/")
     if (kind, attribute) in _ID_ATTRIBUTES:
         return ref_value(r, logical_id)  # RequestValidatorId, AuthorizerId...: the same as Ref
+    if kind == USER_POOL and (value := _user_pool_attribute(logical_id, attribute)) is not None:
+        return value
+    if kind == USER_POOL_CLIENT and attribute == "ClientId":
+        return ref_value(r, logical_id)
     if kind == "AWS::SQS::Queue" and attribute == "QueueName":
         return logical_id
     if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
