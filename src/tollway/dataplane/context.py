@@ -14,6 +14,7 @@ from tollway.errors import GatewayError
 if TYPE_CHECKING:
     from tollway.auth.policy import Verdict
     from tollway.dataplane.access import Grant
+    from tollway.dataplane.mapping.overrides import Overrides
     from tollway.dataplane.snapshot import CompiledMethod, ServedStage
 
 
@@ -101,6 +102,9 @@ class RequestContext:
     """Built by ``map_request``."""
     integration_result: IntegrationResult | None = None
     """Set by ``integrate``."""
+    overrides: Overrides | None = None
+    """``$context.requestOverride`` / ``responseOverride`` as the request template left them
+    (``map_request``); the response template reads and extends them (``map_response``)."""
     response: Response | None = None
     """Set by ``map_response`` or ``on_error``."""
     error: GatewayError | None = None

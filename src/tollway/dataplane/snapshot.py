@@ -219,8 +219,11 @@ def _compile_method(
     if kind not in SERVED_TYPES:
         error = f"Integration type {kind} is not served yet (uri {integration.uri!r})"
     uri = substitute_stage_variables(integration.uri or "", variables)
+    undefined = sorted(set(_STAGE_VAR.findall(integration.uri or "")) - set(variables))
+    if undefined:  # AWS answers 500 Internal server error; the URI is never called
+        error = f"Integration URI uses undefined stage variables {undefined} ({integration.uri!r})"
     if kind in ("HTTP", "HTTP_PROXY") and not uri.startswith(("http://", "https://")):
-        error = f"Invalid endpoint address {uri!r}"
+        error = error or f"Invalid endpoint address {uri!r}"
     if kind in ("AWS", "AWS_PROXY") and error is None:
         function = function_from_uri(uri)
         if function is None:
@@ -312,7 +315,8 @@ def _compile_templates(templates: Mapping[str, str]) -> dict[str, CompiledTempla
 
 
 def substitute_stage_variables(text: str, variables: Mapping[str, str]) -> str:
-    """Replace ``${stageVariables.name}`` (an unknown name becomes empty, as AWS does)."""
+    """Replace ``${stageVariables.name}`` (an unknown name becomes empty; an integration URI
+    with one is refused by ``_compile_method``)."""
     if "${stageVariables." not in text:
         return text
     return _STAGE_VAR.sub(lambda m: variables.get(m.group(1), ""), text)

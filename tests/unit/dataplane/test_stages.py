@@ -246,13 +246,25 @@ async def test_http_passthrough_behavior_for_an_unmapped_content_type(
         assert (await mapped(served, "POST", "/r", headers, b"raw")).body == expected
 
 
-async def test_stage_variables_are_substituted_in_the_uri_and_unknown_ones_are_empty() -> None:
-    integration = http(uri="http://${stageVariables.host}/v1/${stageVariables.missing}x")
+async def test_stage_variables_are_substituted_in_the_uri() -> None:
+    integration = http(uri="http://${stageVariables.host}/v1/${stageVariables.empty}x")
+    served = snapshot(
+        Resource("/r", {"GET": Method("GET", integration=integration)}),
+        variables={"host": "backend.internal:9000", "empty": ""},
+    )
+    assert (await mapped(served, "GET", "/r")).url == "http://backend.internal:9000/v1/x"
+
+
+async def test_undefined_stage_variable_in_the_uri_is_500_internal_server_error() -> None:
+    integration = http(uri="http://${stageVariables.host}/v1/${stageVariables.missing}")
     served = snapshot(
         Resource("/r", {"GET": Method("GET", integration=integration)}),
         variables={"host": "backend.internal:9000"},
     )
-    assert (await mapped(served, "GET", "/r")).url == "http://backend.internal:9000/v1/x"
+    with pytest.raises(ApiConfigurationError) as caught:
+        await mapped(served, "GET", "/r")
+    assert (caught.value.status_code, caught.value.message) == (500, "Internal server error")
+    assert caught.value.detail is not None and "missing" in caught.value.detail
 
 
 async def test_path_parameter_is_percent_encoded_but_proxy_keeps_its_slashes() -> None:

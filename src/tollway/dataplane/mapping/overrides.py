@@ -5,7 +5,8 @@ codes"):
 
 * a request template may set ``requestOverride.header|path|querystring.<name>``: the value
   replaces what the integration request's parameter mappings produced for that name (or adds
-  it); a list value gives a multi-value parameter;
+  it); a list value gives a multi-value query parameter, one comma-separated header, one
+  comma-separated path value;
 * a request or response template may set ``responseOverride.header.<name>`` and
   ``responseOverride.status``: they replace the method response's header and status;
 * the maps live for the whole request, so a response template reads what the request
@@ -92,7 +93,9 @@ class Overrides:
         if not (headers or querystring or path):
             return mapped
         merged_headers = {k: v for k, v in mapped.headers.items() if k.lower() not in _lower(headers)}
-        merged_headers.update(headers)
+        # A list is one header of comma-separated values (the guide's endpoint log shows
+        # "multivalueheader=foo,header1Valheader2Val").
+        merged_headers.update({name: [",".join(values)] for name, values in headers.items()})
         return replace(
             mapped,
             path={**mapped.path, **{name: ",".join(values) for name, values in path.items()}},

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from tollway.dataplane.binary import convert_request_body
+from tollway.dataplane.binary import convert_request_body, template_refuses
 from tollway.dataplane.context import IntegrationRequest, RequestContext, Response
 from tollway.dataplane.forwarded import with_forwarded
 from tollway.dataplane.lambda_proxy import proxy_event
+from tollway.dataplane.mapping.overrides import Overrides
 from tollway.dataplane.mapping.params import MappedRequestParameters
+from tollway.dataplane.mapping.vtl import CompiledTemplate
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompiledMethod
 from tollway.dataplane.variables import template_inputs
@@ -75,13 +77,12 @@ def _mapped_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationR
     )
     template = method.request_templates.get(content_type)
     if template is not None:
-        rendered = template.constant
-        if rendered is None:
-            rendered = template.render(template_inputs(ctx, text))
-        payload = rendered.encode()
+        payload = _render_template(ctx, template, text, content_type, integration.content_handling)
     elif _rejects_unmapped(integration.passthrough_behavior, bool(method.request_templates)):
         raise UnsupportedMediaType()
     mapped = _mapped_parameters(ctx, method)
+    if ctx.overrides is not None:
+        mapped = ctx.overrides.apply_to_request(mapped)
     headers: list[tuple[str, str]] = [
         ("User-Agent", f"AmazonAPIGateway_{served.api_id}"),
         ("Accept", "application/json"),
@@ -93,7 +94,7 @@ def _mapped_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationR
     verb = (integration.http_method or ctx.request.method).upper()
     if verb == "ANY":
         verb = ctx.request.method
-    url = _fill_path(method.uri, mapped.path, ctx.path_params) if method.uri else ""
+    url = _fill_path(method.uri, mapped.path, ctx.path_params, method.resource_path) if method.uri else ""
     query = [(k, v) for k, values in mapped.querystring.items() for v in values]
     return IntegrationRequest(
         method=verb,
@@ -102,6 +103,21 @@ def _mapped_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationR
         body=payload,
         timeout_s=integration.timeout_ms / 1000,
     )
+
+
+def _render_template(
+    ctx: RequestContext, template: CompiledTemplate, text: str, content_type: str, handling: str | None
+) -> bytes:
+    """The request template's output; what it set in ``$context.*Override`` stays on ``ctx``.
+    A binary payload not converted to text cannot be transformed (AWS: 500)."""
+    assert ctx.served is not None
+    if template_refuses(content_type, ctx.served.binary, handling):
+        raise ApiConfigurationError(detail="Unable to transform request (binary payload, a template)")
+    rendered = template.constant
+    if rendered is None:
+        ctx.overrides = Overrides()
+        rendered = template.render(template_inputs(ctx, text), ctx.overrides)
+    return rendered.encode()
 
 
 def _mapped_parameters(ctx: RequestContext, method: CompiledMethod) -> MappedRequestParameters:
@@ -121,13 +137,17 @@ def _rejects_unmapped(behavior: str, has_templates: bool) -> bool:
     return False
 
 
-def _fill_path(uri: str, mapped: dict[str, str], path_params: dict[str, str]) -> str:
-    """Substitute ``{name}`` / ``{name+}`` in the URI: mapped values first, else same-named path params."""
+def _fill_path(uri: str, mapped: dict[str, str], path_params: dict[str, str], resource: str = "") -> str:
+    """Substitute ``{name}`` / ``{name+}`` in the URI: mapped values first, else same-named path
+    params. The value of the resource's greedy ``{name+}`` keeps its slashes wherever it goes
+    (recorded: test_http_integration_invoke_status_code_passthrough maps ``{map+}`` onto
+    ``{map}``)."""
     if "{" not in uri:
         return uri
+    greedy = path_params.get(resource[resource.rfind("{") + 1 : -2]) if resource.endswith("+}") else None
     out = uri
     for name, value in {**path_params, **mapped}.items():
-        safe = "/" if name == "proxy" or f"{{{name}+}}" in uri else ""
+        safe = "/" if name == "proxy" or f"{{{name}+}}" in uri or value == greedy else ""
         encoded = quote(value, safe=safe)
         out = out.replace(f"{{{name}+}}", encoded).replace(f"{{{name}}}", encoded)
     return out

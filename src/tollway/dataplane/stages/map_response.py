@@ -13,6 +13,7 @@ from tollway.dataplane.binary import convert_response_body
 from tollway.dataplane.context import IntegrationResult, RequestContext, Response
 from tollway.dataplane.integrations.lambda_ import FUNCTION_ERROR_HEADER
 from tollway.dataplane.lambda_proxy import proxy_response
+from tollway.dataplane.mapping.overrides import Overrides
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompiledMethod, CompiledResponse
 from tollway.dataplane.variables import template_inputs
@@ -67,7 +68,9 @@ def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: Integr
         template = chosen.templates[template_type]
         rendered = template.constant
         if rendered is None:
-            rendered = template.render(inputs or template_inputs(ctx, backend_text))
+            if ctx.overrides is None:
+                ctx.overrides = Overrides()
+            rendered = template.render(inputs or template_inputs(ctx, backend_text), ctx.overrides)
         body = rendered.encode()
         content_type = backend_type = template_type
     body = convert_response_body(
@@ -80,7 +83,11 @@ def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: Integr
     )
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", content_type))
-    return Response(chosen.status, headers, body)
+    if ctx.overrides is None:
+        return Response(chosen.status, headers, body)
+    # $context.responseOverride, set by the request or the response template, has the last word.
+    status = ctx.overrides.status() or chosen.status
+    return Response(status, ctx.overrides.apply_to_response(headers), body)
 
 
 def _selector(method: CompiledMethod, result: IntegrationResult) -> str | None:
