@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -51,11 +52,20 @@ def import_file(
         from tollway.formats.cloudformation import standalone
 
         if standalone.has_intrinsics(doc):
-            return standalone.import_openapi_with_intrinsics(doc, path, stage_name=stage_name or "prod")
-        from tollway.formats.openapi import import_openapi_file
+            result = standalone.import_openapi_with_intrinsics(doc, path, stage_name=stage_name or "prod")
+        else:
+            from tollway.formats.openapi import import_openapi_file
 
-        return import_openapi_file(path, stage_name=stage_name or "prod")
+            result = import_openapi_file(path, stage_name=stage_name or "prod")
+        return _with_unsupported_warning(result)
     raise DefinitionError(path, "", f"not an API definition: {describe(doc)}")
+
+
+def _with_unsupported_warning(result: ImportResult) -> ImportResult:
+    from tollway.formats import unsupported
+
+    ignored = unsupported.warning(result.source, unsupported.api_items(result.apis))
+    return result if ignored is None else dataclasses.replace(result, warnings=(*result.warnings, ignored))
 
 
 def is_template(doc: Any) -> bool:

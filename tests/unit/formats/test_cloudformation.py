@@ -118,9 +118,17 @@ def test_management_resources_are_kept_resolved(tree: ImportResult) -> None:
 def test_one_warning_names_unemulated_resources_but_not_iam_or_disabled_ones(
     tree: ImportResult,
 ) -> None:
-    assert tree.warnings == (
+    assert tree.warnings[0] == (
         f"{TREE}: resources tollway does not emulate were ignored: "
-        "AWS::DynamoDB::Table (Table); AWS::SQS::Queue (Orders)",
+        "AWS::DynamoDB::Table (Table); AWS::SQS::Queue (Orders)"
+    )
+    assert [w for w in tree.warnings[1:] if "resources" in w] == []
+
+
+def test_stage_caching_is_named_as_not_implemented(tree: ImportResult) -> None:
+    assert tree.warnings[1:] == (
+        f"{TREE}: tollway does not implement these settings, which change how AWS behaves; they were "
+        "ignored: API shop-dev stage dev: caching (every request reaches the integration)",
     )
 
 

@@ -6,9 +6,10 @@
 2. parameter values: overrides, then ``Default``; pseudo parameters fixed (``intrinsics``);
 3. SAM templates are expanded to CloudFormation offline (``sam``);
 4. every enabled ``AWS::ApiGateway::RestApi`` becomes an ImportedApi with its stages;
-   API-management resources are kept as data; Python Lambda functions become
-   FunctionDefs (``functions``); nested stacks are followed when their child template is
-   a local file; other resources are named once in a warning.
+   API-management resources are kept as data; Lambda functions become FunctionDefs
+   (``functions``); nested stacks are followed when their child template is a local
+   file; other resources are named once in a warning, and so are the settings tollway
+   does not implement (``tollway.formats.unsupported``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tollway.errors import DefinitionError
+from tollway.formats import unsupported
 from tollway.formats.cloudformation import cdk, kinds, nested, refs, sam
 from tollway.formats.cloudformation.apigateway import (
     REST_API,
@@ -100,12 +102,14 @@ def import_template(
     if not result.apis and kind_warning is None:
         warnings.append(f"{source}: declares no REST API")
     unemulated = _unemulated_warning(resolver)
+    ignored = unsupported.warning(source, unsupported.template_items(resolver) + unsupported.api_items(apis))
+    notes = [w for w in (unemulated, ignored) if w is not None]
     return ImportResult(
         source=source,
         apis=result.apis,
         management=result.management,
         functions=result.functions,
-        warnings=tuple(warnings + resolver.warnings + ([unemulated] if unemulated else [])) + result.warnings,
+        warnings=tuple(warnings + resolver.warnings + notes) + result.warnings,
     )
 
 
