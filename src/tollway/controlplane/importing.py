@@ -42,7 +42,7 @@ class Applier:
 
     def apply(self, result: ImportResult) -> list[ImportOutcome]:
         if not result.apis and not result.management and not result.functions:
-            raise DefinitionError(result.source, "", "the file defines no REST API and no Python function")
+            raise DefinitionError(result.source, "", "the file defines no REST API and no Lambda function")
         scope = management_scope(result.source)
         previous = tuple(resource for _, resource in self.tx.list_management(scope))
         self.tx.replace_management(scope, result.management)
