@@ -78,11 +78,17 @@ class JavaNameOrCall(ops.NameOrCall):  # type: ignore[misc]
             if isinstance(method, ops._FunctionDefinition):  # #define/#macro: airspeed's path
                 return super().calculate(current_object, loader, top_namespace)
             return method(*self.parameters.calculate(top_namespace, loader))
-        result = _property(current_object, self.name)
+        # _property inlined: this runs for every step of every reference.
+        if isinstance(current_object, ops.LocalNamespace):
+            result = _namespace_get(current_object, self.name)
+            if isinstance(result, ops._FunctionDefinition):  # only scopes hold macros
+                return super().calculate(current_object, loader, top_namespace)
+        elif isinstance(current_object, dict):
+            result = current_object.get(self.name)
+        else:
+            result = _property(current_object, self.name)
         if result is None:
             return None
-        if isinstance(result, ops._FunctionDefinition):
-            return super().calculate(current_object, loader, top_namespace)
         if self.index is not None:
             index = self.index.calculate(top_namespace, loader)
             try:
