@@ -7,7 +7,9 @@ proxy response, which AWS answers with 502 ``{"message": "Internal server error"
 unhandled function error. AWS tolerates a numeric-string ``statusCode``, a missing
 ``statusCode`` (200), boolean header values (``"true"``/``"false"``) and a ``null`` header
 value (the header is left out; a ``null`` Content-Type also stops the default
-``application/json``). ``multiValueHeaders`` win over ``headers`` for the same name.
+``application/json``). A name in both ``multiValueHeaders`` and ``headers`` (compared
+case-insensitively) is sent with both: the multi values first, then the single one, under
+the multi spelling (recorded: ``"tesT-Multi": "value-multi, value-solo"``).
 
 Payload 2.0 (HTTP APIs): valid JSON without ``statusCode`` is the body of a 200
 ``application/json`` answer (a JSON string is used as the body text); unknown keys are
@@ -130,27 +132,45 @@ def _status(value: Any) -> int:
 def _v1_headers(single: Any, multi: Any) -> list[tuple[str, str]]:
     single_map = _object(single, "headers")
     multi_map = _object(multi, "multiValueHeaders")
-    overridden = {name.lower() for name in multi_map}
     headers: list[tuple[str, str]] = []
-    named: set[str] = set()  # names given a value or an explicit null
+    named: dict[str, str] = {}  # lower-cased name -> the single value's name
     for name, value in single_map.items():
-        if name.lower() in overridden:
-            continue
-        named.add(name.lower())
-        text = _v1_header_value(value, name)
-        if text is not None:
-            headers.append((name, text))
-    for name, values in multi_map.items():
-        if not isinstance(values, list):
-            raise MalformedResponse(f"multiValueHeaders[{name!r}] is not a list")
-        named.add(name.lower())
-        for value in values:
-            text = _v1_header_value(value, name)
-            if text is not None:
-                headers.append((name, text))
+        named[name.lower()] = name
+        _v1_append(headers, name, value)
+    if multi_map:
+        headers = _merge_multi(headers, multi_map, single_map, named)
     if "content-type" not in named:
         headers.append(_V1_DEFAULT_CONTENT_TYPE)
     return headers
+
+
+def _merge_multi(
+    headers: list[tuple[str, str]],
+    multi_map: dict[str, Any],
+    single_map: dict[str, Any],
+    named: dict[str, str],
+) -> list[tuple[str, str]]:
+    """``headers`` (from ``headers``) merged with ``multiValueHeaders``: a name in both is
+    sent under the multi spelling, multi values first."""
+    merged = {name.lower() for name in multi_map} & set(named)
+    out = [pair for pair in headers if pair[0].lower() not in merged]
+    for name, values in multi_map.items():
+        if not isinstance(values, list):
+            raise MalformedResponse(f"multiValueHeaders[{name!r}] is not a list")
+        for value in values:
+            _v1_append(out, name, value)
+        lower = name.lower()
+        if lower in merged:
+            merged.discard(lower)  # once, even if two multi names differ only in case
+            _v1_append(out, name, single_map[named[lower]])
+        named.setdefault(lower, name)
+    return out
+
+
+def _v1_append(headers: list[tuple[str, str]], name: str, value: Any) -> None:
+    text = _v1_header_value(value, name)
+    if text is not None:
+        headers.append((name, text))
 
 
 def _v1_header_value(value: Any, name: str) -> str | None:

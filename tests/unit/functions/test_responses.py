@@ -67,7 +67,9 @@ def test_v1_boolean_header_values_become_true_and_false() -> None:
     assert v1(result).headers == [("X-T", "true"), ("X-F", "false"), ("X-M", "true"), ("X-M", "b"), JSON]
 
 
-def test_v1_multi_value_headers_are_merged_and_win_on_the_same_name() -> None:
+def test_v1_multi_value_headers_merge_with_headers_multi_values_first_under_the_multi_spelling() -> None:
+    """Recorded: ``multiValueHeaders {"tesT-Multi": ["value-multi"]}`` with ``headers
+    {"test-multi": "value-solo"}`` answers ``tesT-Multi: value-multi, value-solo``."""
     result = {
         "headers": {"Set-Cookie": "a=1", "X-Single": "s"},
         "multiValueHeaders": {"set-cookie": ["b=2", "c=3"], "X-Multi": ["m1", "m2"]},
@@ -76,10 +78,16 @@ def test_v1_multi_value_headers_are_merged_and_win_on_the_same_name() -> None:
         ("X-Single", "s"),
         ("set-cookie", "b=2"),
         ("set-cookie", "c=3"),
+        ("set-cookie", "a=1"),
         ("X-Multi", "m1"),
         ("X-Multi", "m2"),
         JSON,
     ]
+
+
+def test_v1_a_null_single_value_adds_nothing_to_the_multi_values() -> None:
+    result = {"headers": {"x-a": None, "Content-Type": "text/plain"}, "multiValueHeaders": {"X-A": ["1"]}}
+    assert v1(result).headers == [("Content-Type", "text/plain"), ("X-A", "1")]
 
 
 def test_v1_base64_body_is_decoded_and_the_text_is_kept() -> None:
