@@ -3,9 +3,10 @@
 Standard library only: the worker must not see the gateway's site-packages. It talks to the
 gateway over the socket FD with length-prefixed frames (``!IB``: body length, kind):
 
-- gateway -> worker: ``INIT`` (JSON: handler, sys.path entries) once, then ``INVOKE`` frames
-  whose body is ``!H`` meta length, meta (``request_id\\narn\\ndeadline_ms\\ntrace_id``), event
-  bytes. The trace id becomes ``_X_AMZN_TRACE_ID`` for that invocation, as Lambda sets it.
+- gateway -> worker: ``INIT`` (JSON: handler, sys.path entries, debug port) once, then
+  ``INVOKE`` frames whose body is ``!H`` meta length, meta
+  (``request_id\\narn\\ndeadline_ms\\ntrace_id``), event bytes. The trace id becomes
+  ``_X_AMZN_TRACE_ID`` for that invocation, as Lambda sets it.
 - worker -> gateway: ``READY`` or ``INIT_ERROR`` (Lambda's error document), then for each
   invocation ``RESULT`` (the marshalled return value) or ``ERROR`` (error document).
 
@@ -185,11 +186,27 @@ def setup_stdio_and_logging() -> None:
     logging.getLogger().addHandler(handler)
 
 
+def wait_for_debugger(port: int) -> None:
+    """``--debug-port``: listen for a debugger (DAP, debugpy) and wait until one attaches,
+    so breakpoints hit from the handler module's first line on."""
+    try:
+        import debugpy  # type: ignore[import-not-found,unused-ignore]  # on the path when debugging
+
+        debugpy.listen(("127.0.0.1", port))
+    except Exception as exc:
+        message = f"Cannot listen for a debugger on port {port}: {exc}"
+        raise Fault("Runtime.DebuggerUnavailable", message) from None
+    sys.stdout.write(f"Debugger listening on 127.0.0.1:{port}: waiting for it to attach\n")
+    debugpy.wait_for_client()
+
+
 def init(channel: Channel) -> Any:
     _, body = channel.read()
     config = json.loads(body)
     sys.path[0:0] = config["path"]
     try:
+        if config.get("debug_port"):
+            wait_for_debugger(int(config["debug_port"]))
         handler = load_handler(config["handler"])
     except Fault as fault:
         doc = error_document(fault.error_type, fault.message, fault.trace, "")

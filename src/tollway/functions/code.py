@@ -2,6 +2,10 @@
 
 A function sees only its own code, build folder, layers and environment variables, plus the
 variables Lambda sets (``AWS_LAMBDA_FUNCTION_NAME``, ``_HANDLER``, ``LAMBDA_TASK_ROOT``...).
+Its import path is Lambda's, in Lambda's order: the code (``/var/task``, where a build puts
+the requirements too), the layers (``/opt/python/lib/python3.x/site-packages`` then
+``/opt/python``, a later layer over an earlier one since Lambda merges them in order into
+``/opt``), then the runtime's own boto3 (``tollway.functions.sdk``).
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tollway.functions import sdk
+from tollway.functions.powertools import is_layer_arn
 from tollway.functions.snapshots import file_digest
 from tollway.model.functions import FunctionConfig
 
@@ -75,6 +82,19 @@ def code_folder(code_path: str) -> str:
     return code_path
 
 
+def local_layers(config: FunctionConfig) -> tuple[str, ...]:
+    """The layers of ``config`` that are folders or zips (ARNs need ``tollway build``)."""
+    return tuple(layer for layer in config.layers if not is_layer_arn(layer))
+
+
+def layers_path(layers: Sequence[str]) -> list[str]:
+    """The import folders of ``layers`` (in merge order) as Lambda's path has them once the
+    layers are merged into ``/opt``: every site-packages first, then every ``python``; a
+    later layer before an earlier one, as its files overwrite the earlier one's."""
+    entries = [layer_entries(layer) for layer in reversed(layers)]
+    return [e[0] for e in entries if len(e) == 2] + [e[-1] for e in entries]
+
+
 def layer_entries(layer: str) -> list[str]:
     """A layer's import folders, as Lambda adds ``/opt/python`` and its site-packages."""
     root = Path(code_folder(layer))
@@ -96,15 +116,25 @@ def log_stream_name(version: str) -> str:
 
 
 def worker_spec(
-    name: str, version: str, config: FunctionConfig, build_dir: str | None, region: str
+    name: str,
+    version: str,
+    config: FunctionConfig,
+    build_dir: str | None,
+    region: str,
+    layers: Sequence[str] | None = None,
+    debug: bool = False,
 ) -> WorkerSpec:
-    """The environment, working folder and import path of one new instance."""
+    """The environment, working folder and import path of one new instance.
+
+    ``layers`` are the layer folders to use (default: ``config``'s local layers); ``debug``
+    adds debugpy, at the very end of the path.
+    """
     task_root = code_folder(config.code_path)
     path = [task_root]
     if build_dir:
         path.append(build_dir)
-    for layer in config.layers:
-        path += layer_entries(layer)
+    path += layers_path(local_layers(config) if layers is None else layers)
+    path += [extra for extra in (sdk.runtime_sdk_dir(), sdk.debugger_dir() if debug else None) if extra]
     env = {**DUMMY_CREDENTIALS, **config.environment}
     # The variables Lambda reserves win over the function's own Environment.
     env.update(
@@ -128,8 +158,12 @@ def worker_spec(
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     # The worker runs with -I (PYTHONPATH ignored); this is for Python subprocesses it starts.
     env.setdefault("PYTHONPATH", os.pathsep.join(path))
+    if debug:
+        env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # frozen modules are off already
     return WorkerSpec(env=env, cwd=task_root, path=path)
 
 
-def worker_argv(channel_fd: int) -> list[str]:
-    return [sys.executable, "-I", "-S", BOOTSTRAP, str(channel_fd)]
+def worker_argv(channel_fd: int, debug: bool = False) -> list[str]:
+    # debugpy misses breakpoints in frozen standard modules; it asks for them to be off.
+    flags = ["-X", "frozen_modules=off"] if debug else []
+    return [sys.executable, "-I", "-S", *flags, BOOTSTRAP, str(channel_fd)]

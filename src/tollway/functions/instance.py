@@ -62,9 +62,18 @@ class Instance:
     """A worker process for one version of one function. One invocation at a time."""
 
     def __init__(
-        self, name: str, version: str, config: FunctionConfig, spec: WorkerSpec, emit: Callable[[bytes], None]
+        self,
+        name: str,
+        version: str,
+        config: FunctionConfig,
+        spec: WorkerSpec,
+        emit: Callable[[bytes], None],
+        debug_port: int | None = None,
     ) -> None:
         self.name = name
+        self.debug_port = debug_port
+        """Start under debugpy on this port and wait for a debugger: no init or invocation
+        timeout, no memory limit (the debugger's own memory is not the function's)."""
         self.version = version
         self.config = config
         self.spec = spec
@@ -94,7 +103,7 @@ class Instance:
         read_fd, write_fd = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                worker_argv(child.fileno()),
+                worker_argv(child.fileno(), debug=self.debug_port is not None),
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=write_fd,
@@ -115,9 +124,9 @@ class Instance:
         self._transport, _ = await self._loop.create_unix_connection(
             lambda: FrameProtocol(self._on_frame), sock=parent
         )
-        init = {"handler": self.config.handler, "path": self.spec.path}
+        init = {"handler": self.config.handler, "path": self.spec.path, "debug_port": self.debug_port}
         self._send(INIT, json.dumps(init).encode())
-        kind, value = await self._wait(INIT_TIMEOUT_S)
+        kind, value = await self._wait(self._limit(INIT_TIMEOUT_S))
         self.init_ms = (time.perf_counter() - began) * 1000
         self.drain()
         if kind == "ready":
@@ -143,11 +152,12 @@ class Instance:
         deadline_ms = int(time.time() * 1000) + int(self.config.timeout_s * 1000)
         meta = f"{request_id}\n{arn}\n{deadline_ms}\n{trace_id}".encode()
         self._send(INVOKE, META.pack(len(meta)) + meta + payload)
-        poll = self._loop.call_later(MEMORY_POLL_S, self._poll_memory)
+        poll = self._loop.call_later(MEMORY_POLL_S, self._poll_memory) if self._memory_limited() else None
         try:
-            kind, value = await self._wait(self.config.timeout_s)
+            kind, value = await self._wait(self._limit(self.config.timeout_s))
         finally:
-            poll.cancel()
+            if poll is not None:
+                poll.cancel()
         self.drain()
         if kind in ("result", "error") and self._over_memory(self._peak_from_status()):
             kind = "oom"
@@ -165,14 +175,23 @@ class Instance:
             return faults.out_of_memory(request_id)
         return faults.exited(request_id, value if isinstance(value, int) else 0)
 
-    async def _wait(self, timeout_s: float) -> Event:
+    def _limit(self, timeout_s: float) -> float | None:
+        return None if self.debug_port is not None else timeout_s
+
+    def _memory_limited(self) -> bool:
+        return self.debug_port is None
+
+    async def _wait(self, timeout_s: float | None) -> Event:
         self._waiter = waiter = self._loop.create_future()
-        timer = self._loop.call_later(timeout_s, self._resolve, ("timeout", None))
+        timer = None
+        if timeout_s is not None:
+            timer = self._loop.call_later(timeout_s, self._resolve, ("timeout", None))
         try:
             event: Event = await waiter
             return event
         finally:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
             self._waiter = None
 
     def _resolve(self, event: Event) -> None:
@@ -238,7 +257,7 @@ class Instance:
 
     def _over_memory(self, rss: int) -> bool:
         self.peak_rss = max(self.peak_rss, rss)
-        return rss > self.config.memory_mb * 1024 * 1024
+        return self._memory_limited() and rss > self.config.memory_mb * 1024 * 1024
 
     def max_memory_mb(self) -> int:
         return min(-(-self.peak_rss // (1024 * 1024)), self.config.memory_mb)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
 
@@ -55,8 +56,10 @@ def test_worker_environment_has_only_the_function_and_lambda_variables(tmp_path:
         layers=(str(layer),),
     )
     spec = code.worker_spec("fn", "2", config, "/builds/fn", "eu-west-1")
+    sdk = code.sdk.runtime_sdk_dir()
+    assert sdk is not None  # boto3 is installed with tollway
     assert spec.cwd == str(tmp_path)
-    assert spec.path == [str(tmp_path), "/builds/fn", str(layer / "python")]
+    assert spec.path == [str(tmp_path), "/builds/fn", str(layer / "python"), sdk]
     stream = spec.env.pop("AWS_LAMBDA_LOG_STREAM_NAME")
     assert stream.endswith("]" + stream[-32:]) and "/[2]" in stream
     assert spec.env == {
@@ -76,10 +79,44 @@ def test_worker_environment_has_only_the_function_and_lambda_variables(tmp_path:
         "TZ": "Europe/Paris",
         "LANG": "en_US.UTF-8",
         "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "PYTHONPATH": f"{tmp_path}:/builds/fn:{layer / 'python'}",
+        "PYTHONPATH": f"{tmp_path}:/builds/fn:{layer / 'python'}:{sdk}",
     }
 
 
 def test_the_worker_runs_isolated_without_site_packages() -> None:
     argv = code.worker_argv(7)
     assert argv[1:3] == ["-I", "-S"] and argv[3] == code.BOOTSTRAP and argv[4] == "7"
+
+
+def test_layers_merge_as_lambda_merges_them_into_opt(tmp_path: Path) -> None:
+    """Lambda extracts layers into /opt in the order the function lists them, a later layer's
+    files over an earlier one's, and puts /opt/python/lib/python3.x/site-packages before
+    /opt/python: so a later layer comes first, and every site-packages before any python/."""
+    site = f"python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+    first, second, bare = tmp_path / "first", tmp_path / "second", tmp_path / "bare"
+    (first / site).mkdir(parents=True)
+    (second / "python").mkdir(parents=True)
+    bare.mkdir()
+    assert code.layers_path([str(first), str(second), str(bare)]) == [
+        str(first / site),
+        str(bare),
+        str(second / "python"),
+        str(first / "python"),
+    ]
+
+
+def test_layer_arns_are_left_to_tollway_build_and_the_runtime_sdk_comes_last(tmp_path: Path) -> None:
+    layer = tmp_path / "layer"
+    (layer / "python").mkdir(parents=True)
+    powertools = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:62"
+    config = FunctionConfig("app.handler", "python3.12", str(tmp_path), layers=(str(layer), powertools))
+    assert code.local_layers(config) == (str(layer),)
+    spec = code.worker_spec("fn", "$LATEST", config, None, "us-east-1")
+    assert spec.path == [str(tmp_path), str(layer / "python"), code.sdk.runtime_sdk_dir()]
+    built = tmp_path / "built"
+    (built / "python").mkdir(parents=True)
+    debugging = code.worker_spec("fn", "$LATEST", config, None, "us-east-1", [str(built)], debug=True)
+    sdk_dirs = [code.sdk.runtime_sdk_dir(), code.sdk.debugger_dir()]
+    assert debugging.path == [str(tmp_path), str(built / "python"), *sdk_dirs]
+    assert debugging.env["PYDEVD_DISABLE_FILE_VALIDATION"] == "1"
+    assert code.worker_argv(5, debug=True)[1:5] == ["-I", "-S", "-X", "frozen_modules=off"]
