@@ -159,19 +159,30 @@ async def test_reserved_concurrency_exhausted_throttles_at_once(make: Any) -> No
     assert (await ex.invoke("slow", b'{"seconds": 0}')).payload == b'"woke"'
 
 
-async def test_shared_total_concurrency_throttles_unreserved_functions(make: Any) -> None:
+async def test_a_burst_over_the_shared_concurrency_waits_for_free_instances(make: Any) -> None:
+    """Lambda would start more execution environments; tollway's limit is its own, so the
+    invocations over it wait for a free instance instead of being throttled."""
+    ex = make(function("slow", "faults", "app.sleep", timeout_s=30), total_concurrency=2)
+    results = await asyncio.gather(*(ex.invoke("slow", b'{"seconds": 0.3}') for _ in range(5)))
+    assert [r.payload for r in results] == [b'"woke"'] * 5
+    assert all(r.function_error is None for r in results)
+    assert ex.live_instances() <= 2
+
+
+async def test_reserved_functions_do_not_wait_for_the_shared_pool(make: Any) -> None:
     ex = make(
-        function("slow", "faults", "app.sleep", timeout_s=5),
-        function("quick", "faults", "app.ok"),
+        function("slow", "faults", "app.sleep", timeout_s=30),
+        function("quick", "faults", "app.ok", timeout_s=30),
         function("own", "faults", "app.ok", reserved=1),
         total_concurrency=1,
     )
-    first = asyncio.create_task(ex.invoke("slow", b'{"seconds": 1}'))
-    await asyncio.sleep(0)
-    with pytest.raises(TooManyRequests):
-        await ex.invoke("quick", b"{}")
+    first = asyncio.create_task(ex.invoke("slow", b'{"seconds": 1.5}'))
+    await asyncio.sleep(0)  # admitted: the one shared slot is taken
+    waiting = asyncio.create_task(ex.invoke("quick", b"{}"))
     assert (await ex.invoke("own", b"{}")).function_error is None  # reserved: not from the shared pool
-    await first
+    assert not first.done() and not waiting.done()
+    assert (await waiting).function_error is None
+    assert first.done()
 
 
 async def test_idle_instances_are_stopped_after_the_idle_timeout(make: Any) -> None:
@@ -437,3 +448,44 @@ def _group_members(pgid: int) -> list[int]:
             if int(fields[2]) == pgid and fields[0] != "Z":
                 members.append(int(entry))
     return members
+
+
+async def test_boto3_is_importable_as_in_lambdas_python_runtime(make: Any) -> None:
+    """Lambda's Python runtimes include boto3 and its dependencies; the function sees them
+    without shipping them (and still sees nothing else of the gateway's packages)."""
+    ex = make(function("sdk", "sdk", "app.sdk", environment={"AWS_REGION": "ignored"}))
+    got = body(await ex.invoke("sdk", b"{}"))
+    import boto3
+
+    assert got == {
+        "boto3": boto3.__version__,
+        "boto3_dist": boto3.__version__,
+        "client": "S3",
+        "region": "us-east-1",
+    }
+
+
+async def test_a_botocore_in_a_layer_or_the_build_folder_wins_over_the_runtimes(
+    make: Any, tmp_path: Path
+) -> None:
+    """The runtime's SDK comes last on the path: a version the function ships wins."""
+    layer = tmp_path / "layer" / "python" / "botocore"
+    layer.mkdir(parents=True)
+    (layer / "__init__.py").write_text("__version__ = '0.0.1-layer'\n", encoding="utf-8")
+    build = tmp_path / "build" / "botocore"
+    build.mkdir(parents=True)
+    (build / "__init__.py").write_text("__version__ = '0.0.2-build'\n", encoding="utf-8")
+    layered = function("layered", "sdk", "app.botocore_version", layers=(str(tmp_path / "layer"),))
+    built = function("built", "sdk", "app.botocore_version", layers=(str(tmp_path / "layer"),))
+    plain = function("plain", "sdk", "app.botocore_version")
+    ex = make(
+        layered,
+        built,
+        plain,
+        build_dir_for=lambda fn, config: str(tmp_path / "build") if fn.name == "built" else None,
+    )
+    import botocore
+
+    assert body(await ex.invoke("layered", b"{}"))["botocore"] == "0.0.1-layer"
+    assert body(await ex.invoke("built", b"{}"))["botocore"] == "0.0.2-build"
+    assert body(await ex.invoke("plain", b"{}"))["botocore"] == botocore.__version__

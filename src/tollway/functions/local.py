@@ -40,7 +40,10 @@ def pick_version(alias: FunctionAlias, draw: float) -> str:
 class LocalExecutor:
     """Runs each function version in its own worker processes (see ``tollway.functions.pool``).
 
-    ``build_dir_for`` names the folder of a function's installed requirements, if built.
+    ``build_dir_for`` names the folder of a function's installed requirements, if built;
+    ``layers_for`` the layer folders of a config in merge order (default: its local ones).
+    ``function_output`` receives every byte of function output (``serve``'s console).
+    ``debug_port`` starts instances under debugpy there, one at a time, without timeouts.
     ``rng`` routes weighted aliases (inject a seeded one in tests).
     """
 
@@ -54,17 +57,21 @@ class LocalExecutor:
         region: str = "us-east-1",
         account_id: str = "123456789012",
         build_dir_for: Callable[[FunctionDef, FunctionConfig], str | None] = lambda f, c: None,
+        layers_for: Callable[[FunctionConfig], tuple[str, ...]] | None = None,
+        function_output: Callable[[bytes], None] | None = None,
+        debug_port: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._functions = dict(functions)
         self._region = region
         self._account_id = account_id
         self._build_dir_for = build_dir_for
+        self._layers_for = layers_for
         self._rng = rng or random.Random()
         self._targets: dict[tuple[str, str], Target] = {}
-        self.logs = LogStore(log_dir)
+        self.logs = LogStore(log_dir, echo=function_output)
         """Per-function logs: ``logs.tail(name)``."""
-        self._pool = Pool(self.logs, total_concurrency, idle_timeout_s, region)
+        self._pool = Pool(self.logs, total_concurrency, idle_timeout_s, region, debug_port)
         self._unsupported = UnsupportedRuntimes()  # Node.js, Java...: fail as Lambda, start nothing
 
     async def invoke(
@@ -113,7 +120,8 @@ class LocalExecutor:
                 raise FunctionNotFound(f"Function not found: {self.function_arn(name, qualifier)}")
             version, config = resolved
             build_dir = self._build_dir_for(fdef, config)
-            target = Target(name, version, config, fdef.reserved_concurrency, build_dir)
+            layers = self._layers_for(config) if self._layers_for is not None else None
+            target = Target(name, version, config, fdef.reserved_concurrency, build_dir, layers)
             self._targets[(name, version)] = target
         return target
 

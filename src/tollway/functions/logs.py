@@ -3,7 +3,8 @@
 Bounded twice: the last ``keep_bytes`` of each function stay in memory (``LogStore.tail``), and
 with a ``log_dir`` each function appends to ``<log_dir>/<name>.log``, which is rotated to
 ``<name>.log.1`` once it passes ``rotate_bytes`` (so ``tollway logs NAME --follow`` can read it
-from another process).
+from another process). An ``echo`` sees every byte too (``serve`` shows function output on
+its console, see ``console``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections import deque
+from collections.abc import Callable
 from typing import BinaryIO
 
 LOG_TAIL_BYTES = 4096
@@ -47,9 +49,14 @@ class LogStore:
     """Per-function logs, in memory and optionally in files."""
 
     def __init__(
-        self, log_dir: str | None = None, keep_bytes: int = 256 * 1024, rotate_bytes: int = 10 * 1024 * 1024
+        self,
+        log_dir: str | None = None,
+        keep_bytes: int = 256 * 1024,
+        rotate_bytes: int = 10 * 1024 * 1024,
+        echo: Callable[[bytes], None] | None = None,
     ) -> None:
         self.log_dir = log_dir
+        self.echo = echo
         self.keep_bytes = keep_bytes
         self.rotate_bytes = rotate_bytes
         self._logs: dict[str, _FunctionLog] = {}
@@ -67,6 +74,8 @@ class LogStore:
         """Append ``data`` to the function's log."""
         if not data:
             return
+        if self.echo is not None:
+            self.echo(data)
         log = self._log(name)
         log.chunks.append(data)
         log.size += len(data)

@@ -1,9 +1,9 @@
 """Instances of every function version: reuse (warm), start (cold), concurrency and idle stop.
 
-Concurrency, as Lambda counts it, is the number of invocations in flight. A function with
-reserved concurrency runs at most that many at once and does not draw from the shared pool;
-the others share ``total_concurrency``. Like Lambda, a synchronous invocation over the limit is
-throttled at once (``TooManyRequests``); it is never queued.
+Concurrency, as Lambda counts it, is the number of invocations in flight (``admission``): a
+function with reserved concurrency runs at most that many at once and is throttled over it,
+as Lambda throttles it; the others share ``total_concurrency`` and wait for a free slot up to
+their timeout. With a ``debug_port`` the pool runs one instance at a time, under debugpy.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tollway.functions import reaper
+from tollway.functions.admission import Admission
 from tollway.functions.code import CodeError, worker_spec
-from tollway.functions.executor import InvokeResult, TooManyRequests
+from tollway.functions.executor import InvokeResult
 from tollway.functions.faults import Outcome
 from tollway.functions.instance import Instance
 from tollway.functions.logs import LogStore, TailBuffer, end_line, report_line, start_line
@@ -34,46 +35,47 @@ class Target:
     config: FunctionConfig
     reserved: int | None
     build_dir: str | None
+    layers: tuple[str, ...] | None = None
+    """Its layer folders in merge order (None: the config's local layers)."""
 
 
 class Pool:
     """Owns every worker process of one executor."""
 
-    def __init__(self, logs: LogStore, total_concurrency: int, idle_timeout_s: float, region: str) -> None:
+    def __init__(
+        self,
+        logs: LogStore,
+        total_concurrency: int,
+        idle_timeout_s: float,
+        region: str,
+        debug_port: int | None = None,
+    ) -> None:
         self.token = reaper.new_token()
         """Marks this pool's workers and everything they start (see ``reaper``)."""
         reaper.become_subreaper()
         self.logs = logs
-        self.total = total_concurrency
+        self.debug_port = debug_port
+        """Instances start under debugpy on this port: one at a time, no timeouts."""
+        self.total = 1 if debug_port is not None else total_concurrency
         self.idle_timeout_s = idle_timeout_s
         self.region = region
         self._idle: dict[Key, list[Instance]] = defaultdict(list)
         self._live: set[Instance] = set()
         self._timers: dict[Instance, asyncio.TimerHandle] = {}
-        self._in_flight: dict[str, int] = defaultdict(int)
-        self._shared_in_flight = 0
+        self._admission = Admission(self.total)
 
     async def invoke(
         self, target: Target, request_id: str, arn: str, payload: bytes, trace_id: str = ""
     ) -> InvokeResult:
-        """Run one invocation on a warm instance, or a new one; raise TooManyRequests when full."""
-        self._admit(target)
+        """Run one invocation on a warm instance, or a new one; raise TooManyRequests when
+        the function's reserved concurrency is used up or no shared slot frees in time."""
+        reserved = None if self.debug_port is not None else target.reserved
+        wait_s = None if self.debug_port is not None else float(target.config.timeout_s)
+        await self._admission.enter(target.name, reserved, wait_s)
         try:
             return await self._invoke(target, request_id, arn, payload, trace_id)
         finally:
-            self._in_flight[target.name] -= 1
-            if target.reserved is None:
-                self._shared_in_flight -= 1
-
-    def _admit(self, target: Target) -> None:
-        if target.reserved is not None:
-            if self._in_flight[target.name] >= target.reserved:
-                raise TooManyRequests("Rate Exceeded.")
-        elif self._shared_in_flight >= self.total:
-            raise TooManyRequests("Rate Exceeded.")
-        else:
-            self._shared_in_flight += 1
-        self._in_flight[target.name] += 1
+            self._admission.leave(target.name, reserved)
 
     async def _invoke(
         self, target: Target, request_id: str, arn: str, payload: bytes, trace_id: str
@@ -144,11 +146,14 @@ class Pool:
             inst.tail.write(data)
 
     def _new_instance(self, target: Target) -> Instance:
-        spec = worker_spec(target.name, target.version, target.config, target.build_dir, self.region)
+        debug = self.debug_port is not None
+        spec = worker_spec(
+            target.name, target.version, target.config, target.build_dir, self.region, target.layers, debug
+        )
         spec.env[reaper.MARKER] = self.token
         if len(self._live) >= self.total:
             self._evict_oldest_idle()
-        inst = Instance(target.name, target.version, target.config, spec, lambda data: None)
+        inst = Instance(target.name, target.version, target.config, spec, lambda data: None, self.debug_port)
         inst.emit = lambda data: self._emit(inst, data)
         return inst
 
