@@ -8,6 +8,8 @@ no folder that looks complete, and the next build does it again. The executor pu
 built folder on the function's ``sys.path`` after its code (``build_dir_for``).
 
 Code given as a ``.zip`` is taken as already packaged (as Lambda takes it) and not built.
+Layers are built too (``tollway.functions.layer_build``): those with ``Metadata:
+BuildMethod`` as ``sam build`` builds them, and public layers named by ARN from PyPI.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,21 +91,32 @@ def build_function(
     if requirements is None:
         return None
     folder = build_folder(requirements, cache_root)
-    if (folder / MARKER).is_file():
+    subject = f"function {fn.name}"
+    return build_into(folder, subject, lambda scratch: pip_install(subject, requirements, scratch, pip))
+
+
+def build_into(folder: Path, subject: str, fill: Callable[[Path], None], *, rebuild: bool = False) -> str:
+    """Make ``folder``: ``fill`` fills a scratch folder, which is renamed into place with
+    ``MARKER`` written last (a failed build leaves no folder that looks complete). A folder
+    already complete is kept unless ``rebuild``. Raises BuildError."""
+    if not rebuild and (folder / MARKER).is_file():
         return str(folder)
     scratch = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
+    old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     try:
-        _pip_install(fn.name, requirements, scratch, pip)
-        (scratch / MARKER).write_text(f"{requirements}\n", encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)  # an older, unfinished build
+        fill(scratch)
+        (scratch / MARKER).write_text(f"{subject}\n", encoding="utf-8")
+        if folder.exists():
+            folder.rename(old)  # an older build (or an unfinished one): replaced in one rename
         scratch.rename(folder)
     except OSError as exc:
-        if not (folder / MARKER).is_file():  # another build finishing first is fine
-            raise BuildError(f"function {fn.name}: cannot write its build folder {folder}: {exc}") from exc
+        if rebuild or not (folder / MARKER).is_file():  # another build finishing first is fine
+            raise BuildError(f"{subject}: cannot write its build folder {folder}: {exc}") from exc
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return str(folder)
 
 
@@ -124,7 +137,9 @@ def build_all(
     return outcomes
 
 
-def _pip_install(name: str, requirements: Path, target: Path, pip: Sequence[str]) -> None:
+def pip_install(subject: str, requirements: Path, target: Path, pip: Sequence[str] = PIP) -> None:
+    """``pip install -r requirements --target target``; BuildError (naming ``subject``, such as
+    ``function NAME``, and ending with pip's output) if it fails."""
     command = [
         *pip,
         "install",
@@ -140,7 +155,7 @@ def _pip_install(name: str, requirements: Path, target: Path, pip: Sequence[str]
         # cwd: requirements may name files relative to themselves (-r other.txt, ./lib).
         done = subprocess.run(command, cwd=requirements.parent, capture_output=True, text=True, check=False)
     except OSError as exc:
-        raise BuildError(f"function {name}: cannot run {command[0]}: {exc}") from exc
+        raise BuildError(f"{subject}: cannot run {command[0]}: {exc}") from exc
     if done.returncode != 0:
         output = (done.stderr or done.stdout).strip()[-_OUTPUT_TAIL:]
-        raise BuildError(f"function {name}: installing {requirements} failed:\n{output}")
+        raise BuildError(f"{subject}: installing {requirements} failed:\n{output}")

@@ -29,7 +29,12 @@ class FunctionConfig:
     timeout_s: int = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
     layers: tuple[str, ...] = ()
-    """Absolute paths of local layer folders (or zips), in order."""
+    """The function's layers in merge order: absolute paths of local layer folders (or zips),
+    and the ARNs of layers the template does not hold (``tollway build`` installs the ones it
+    knows, see ``tollway.functions.powertools``; the others are not run)."""
+    layer_builds: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Local layers that ``tollway build`` builds (``Metadata: BuildMethod``): layer path ->
+    (build method: ``python3.x`` or ``makefile``, the layer's logical id)."""
     description: str | None = None
 
 

@@ -56,7 +56,7 @@ def write(folder: Path, text: str) -> str:
 
 def test_sam_function_reads_every_property_with_globals_merged_as_sam_does() -> None:
     """Globals: scalars are overridden by the function, Environment.Variables maps are merged,
-    Layers lists are combined (the external ARN is then skipped); YAML numbers and booleans
+    Layers lists are combined (the external ARN kept for tollway build); YAML numbers and booleans
     in Environment become strings, as CloudFormation passes them."""
     hello = by_name(import_file(SAM))["hello-fn"]
 
@@ -67,7 +67,7 @@ def test_sam_function_reads_every_property_with_globals_merged_as_sam_does() -> 
         environment={"STAGE": "global", "TABLE": "hello-table", "RETRIES": "3", "DEBUG": "true"},
         timeout_s=10,
         memory_mb=256,
-        layers=(LAYER,),
+        layers=(LAYER, POWERTOOLS),
     )
     assert hello == FunctionDef(
         name="hello-fn",
@@ -121,14 +121,17 @@ def test_a_python_runtime_other_than_the_installed_one_runs_on_it_with_a_warning
     assert f"{SAM}: DefaultsFunction: python3.9 runs on the installed Python {PY}" in result.warnings
 
 
-def test_layer_arn_not_in_the_template_is_skipped_with_a_warning() -> None:
+def test_a_public_layer_arn_is_kept_and_named_as_installed_by_tollway_build() -> None:
     result = import_file(SAM)
 
-    assert by_name(result)["hello-fn"].config.layers == (LAYER,)
+    assert by_name(result)["hello-fn"].config.layers == (LAYER, POWERTOOLS)
     assert (
-        f"{SAM}: function hello-fn: layer arn:aws:lambda:us-east-1:017000801446:layer:"
-        "AWSLambdaPowertoolsPythonV2:40 is not a local layer of this template; skipped"
+        f"{SAM}: public layers that `tollway build` installs from PyPI: {POWERTOOLS}"
+        " -> aws-lambda-powertools[all]==2.22.0"
     ) in result.warnings
+
+
+POWERTOOLS = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:40"
 
 
 def test_inline_code_is_written_to_index_py_as_cloudformation_does(cache_home: Path) -> None:

@@ -43,6 +43,7 @@ from tollway.formats.cloudformation.functions_props import (
 )
 from tollway.formats.cloudformation.intrinsics import Resolver
 from tollway.formats.cloudformation.sam import LOCAL_KEY_PREFIX, PLACEHOLDER_BUCKET
+from tollway.functions.powertools import is_layer_arn, requirement
 from tollway.functions.runtimes import IMAGE, describe, runs_here
 from tollway.functions.snapshots import snapshot_code
 from tollway.model.functions import (
@@ -77,6 +78,12 @@ class _Reader:
     not_run: dict[str, str] = field(default_factory=dict)
     """Function name -> runtime, for functions tollway imports and does not run."""
     other_pythons: dict[str, list[str]] = field(default_factory=dict)
+    remote_layers: dict[str, list[str]] = field(default_factory=dict)
+    """Layer ARN not in the template -> the functions that use it."""
+    s3_layers: set[str] = field(default_factory=set)
+    """ARNs of this template's layers whose content is in Amazon S3 (named once)."""
+    layer_builds: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Local layer path -> (Metadata BuildMethod, logical id), for ``tollway build``."""
 
     @property
     def folder(self) -> Path:
@@ -93,7 +100,7 @@ def read_functions(r: Resolver, sam_doc: dict[str, Any] | None = None) -> tuple[
     ``AutoPublishAlias``). Warnings are added to ``r.warnings``.
     """
     reader = _Reader(r, _auto_publish_aliases(r, sam_doc))
-    layers = _layer_paths(reader)
+    layers = _layer_paths(reader, sam_doc)
     for logical_id in _of_type(r, FUNCTION):
         _guarded(reader, logical_id, partial(_read_function, reader, logical_id, layers))
     _read_versions(reader)
@@ -166,7 +173,8 @@ def _config(
         environment=environment_of(r, logical_id, reader.warn),
         timeout_s=int_property(r, logical_id, "Timeout", DEFAULT_TIMEOUT_S, (1, 900), reader.warn),
         memory_mb=int_property(r, logical_id, "MemorySize", DEFAULT_MEMORY_MB, (128, 10240), reader.warn),
-        layers=_function_layers(reader, logical_id, name, layers, warn),
+        layers=(function_layers := _function_layers(reader, logical_id, name, layers, warn)),
+        layer_builds={p: reader.layer_builds[p] for p in function_layers if p in reader.layer_builds},
         description=_text(prop(r, logical_id, "Description")),
     )
 
@@ -211,21 +219,56 @@ def _write_inline(reader: _Reader, name: str, code: str) -> str:
     return str(folder)
 
 
-def _layer_paths(reader: _Reader) -> dict[str, str]:
-    """Layer ARN (as ``Ref`` gives it) -> absolute path of its local content."""
+def _layer_paths(reader: _Reader, sam_doc: dict[str, Any] | None) -> dict[str, str]:
+    """Layer ARN (as ``Ref`` gives it) -> absolute path of its local content. Layers with a
+    ``Metadata: BuildMethod`` go to ``reader.layer_builds``; content in S3 is named once."""
     paths: dict[str, str] = {}
+    sam_builds = _sam_layer_builds(sam_doc)
     for logical_id in _of_type(reader.r, LAYER):
         kind, value = code_of(prop(reader.r, logical_id, "Content"))
         prefix = f"s3://{PLACEHOLDER_BUCKET}/{LOCAL_KEY_PREFIX}"
         if kind == "s3" and value.startswith(prefix):
             kind, value = "path", unquote(value[len(prefix) :])
+        arn = refs.layer_arn(reader.r, logical_id)
+        if kind == "s3":
+            reader.s3_layers.add(arn)
+            layer_name = arn.split(":")[-2]
+            reader.warn(
+                f"layer {layer_name}: its content {value} is in Amazon S3, which tollway cannot "
+                "read offline; functions run without it"
+            )
         if kind != "path":
             continue
         path = (reader.folder / value).resolve()
         if not path.exists():
             reader.warn(f"layer {logical_id}: content {value} does not exist (looked for {path})")
-        paths[refs.layer_arn(reader.r, logical_id)] = str(path)
+        paths[arn] = str(path)
+        build = sam_builds.get(arn.split(":")[-2]) or _layer_build(reader.r.resources[logical_id], logical_id)
+        if build is not None:
+            reader.layer_builds[str(path)] = build
     return paths
+
+
+def _layer_build(resource: Any, logical_id: str) -> tuple[str, str] | None:
+    """``(BuildMethod, logical id)`` of a layer resource that declares one."""
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    method = metadata.get("BuildMethod") if isinstance(metadata, dict) else None
+    return (method, logical_id) if isinstance(method, str) and method else None
+
+
+def _sam_layer_builds(sam_doc: dict[str, Any] | None) -> dict[str, tuple[str, str]]:
+    """Layer name -> ``_layer_build`` of the template's SAM layers (the transform drops
+    their Metadata; it names each ``AWS::Lambda::LayerVersion`` by ``LayerName`` or id)."""
+    resources = sam_doc.get("Resources") if isinstance(sam_doc, dict) else None
+    found: dict[str, tuple[str, str]] = {}
+    for logical_id, resource in (resources if isinstance(resources, dict) else {}).items():
+        build = _layer_build(resource, logical_id)
+        if build is None or resource.get("Type") != "AWS::Serverless::LayerVersion":
+            continue
+        props = resource.get("Properties")
+        name = props.get("LayerName") if isinstance(props, dict) else None
+        found[name if isinstance(name, str) and name else logical_id] = build
+    return found
 
 
 def _function_layers(
@@ -236,6 +279,12 @@ def _function_layers(
     for layer in declared if isinstance(declared, list) else []:
         if isinstance(layer, str) and layer in layers:
             found.append(layers[layer])
+        elif isinstance(layer, str) and layer in reader.s3_layers:
+            continue  # named once, with its S3 location
+        elif isinstance(layer, str) and is_layer_arn(layer):
+            found.append(layer)  # `tollway build` installs the public ones it knows
+            if warn is not _ignore:
+                reader.remote_layers.setdefault(layer, []).append(name)
         else:
             warn(f"function {name}: layer {layer} is not a local layer of this template; skipped")
     return tuple(found)
@@ -308,6 +357,22 @@ def _summary_warnings(reader: _Reader) -> None:
         )
     for runtime, names in reader.other_pythons.items():
         reader.warn(f"{', '.join(names)}: {runtime} runs on the installed Python {INSTALLED}")
+    _remote_layer_warnings(reader)
+
+
+def _remote_layer_warnings(reader: _Reader) -> None:
+    """One warning for the layers nobody can fetch offline, one for those `tollway build`
+    installs from PyPI (AWS Lambda Powertools for Python)."""
+    unknown = {arn: names for arn, names in reader.remote_layers.items() if requirement(arn) is None}
+    if unknown:
+        listed = "; ".join(f"{arn} (used by {', '.join(names)})" for arn, names in unknown.items())
+        reader.warn(
+            "layers that are not in this template and that tollway does not know (only AWS "
+            f"has their code); functions run without them: {listed}"
+        )
+    known = [f"{arn} -> {requirement(arn)}" for arn in reader.remote_layers if arn not in unknown]
+    if known:
+        reader.warn(f"public layers that `tollway build` installs from PyPI: {'; '.join(known)}")
 
 
 def _text(value: Any) -> str | None:
