@@ -40,6 +40,8 @@ from tollway.errors import TollwayError
 from tollway.formats.env_vars import EnvOverrides
 from tollway.formats.identities import load_identities_file
 from tollway.functions.build import build_dir_for, default_build_root
+from tollway.functions.console import Console
+from tollway.functions.layer_build import resolve_layers
 from tollway.functions.local import LocalExecutor
 from tollway.functions.watch import code_stamp
 from tollway.model.functions import FunctionDef
@@ -84,6 +86,9 @@ class ServeOptions:
     """``--env-vars FILE``: environment values that override the functions' declared ones."""
     function_output: bool = True
     """Show function output (prints, START/END/REPORT) on this console (``--quiet-functions``)."""
+    debug_port: int | None = None
+    """``--debug-port``: function instances start under debugpy on 127.0.0.1:PORT and wait for
+    a debugger; one instance at a time, no timeout while it runs."""
 
 
 def compile_served(control: ControlPlane, api_ids: Collection[str] | None) -> list[ServedStage]:
@@ -164,12 +169,16 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
     control = ControlPlane(open_store(options.store_url))
     client = HttpClient()
     build_root = default_build_root(options.store_url)
+    console = Console(sys.stderr.fileno()) if options.function_output else None
     executor = LocalExecutor(
         serving_functions(control, options.env_overrides),
         total_concurrency=options.function_concurrency,
         idle_timeout_s=options.idle_timeout_s,
         log_dir=log_dir(options.store_url),
         build_dir_for=lambda fn, config: build_dir_for(fn, config, build_root),
+        layers_for=lambda config: resolve_layers(config, build_root),
+        function_output=console.write if console is not None else None,
+        debug_port=options.debug_port,
     )
     functions = LambdaIntegration(executor)
     services = Services(
@@ -237,6 +246,8 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
         task.cancel()
     await client.close()
     await executor.close()
+    if console is not None:
+        console.close()
     await services.access.state.close()
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+import six
 
 from support import REPO, Running, _env, run_cli, start_server, tollway_cmd, write
 
@@ -475,14 +476,15 @@ def test_idle_instances_are_stopped_after_idle_timeout(serve: Any, tmp_path: Pat
 
 @pytest.mark.registry  # installs six 1.16.0 and 1.15.0 from PyPI
 def test_build_installs_each_functions_requirements_into_its_own_folder(serve: Any, tmp_path: Path) -> None:
-    """`tollway build`: each function imports the version its requirements.txt pins (the
-    gateway itself has another six); before the build the import fails."""
+    """`tollway build`: each function imports the version its requirements.txt pins; before
+    the build it imports the runtime's (six comes with boto3 in Lambda's Python runtime,
+    below what the function ships)."""
     shutil.copytree(FIXTURES / "build", tmp_path / "build-fixture")
     template = str(tmp_path / "build-fixture" / "template.yaml")
     store = f"sqlite:///{tmp_path}/store.db"
     before = run_cli("--store", store, "invoke", "SixNewFunction", "--template", template)
-    assert before.returncode == 1
-    assert json.loads(before.stdout)["errorMessage"] == "Unable to import module 'app': No module named 'six'"
+    assert before.returncode == 0, before.stderr
+    assert json.loads(json.loads(before.stdout)["body"])["version"] == six.__version__
     built = run_cli("--store", store, "build", template, timeout=300)
     assert built.returncode == 0, built.stderr
     folders = dict(line.split("\t") for line in built.stdout.splitlines())

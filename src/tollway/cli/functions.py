@@ -12,7 +12,9 @@ from pathlib import Path
 from tollway.cli import project
 from tollway.controlplane.service import ControlPlane
 from tollway.functions.build import build_all, build_dir_for, default_build_root
+from tollway.functions.console import Console
 from tollway.functions.executor import FunctionNotFound
+from tollway.functions.layer_build import build_layers, resolve_layers
 from tollway.functions.local import LocalExecutor
 from tollway.launcher import log_dir
 from tollway.model.functions import FunctionDef
@@ -31,6 +33,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     invoke.add_argument("--event", help="event JSON file ('-' for standard input; default {})")
     invoke.add_argument("--qualifier", help="version, alias or $LATEST")
     invoke.add_argument("--template", action="append", default=[], help="import this template first")
+    invoke.add_argument(
+        "--debug-port",
+        type=port_number,
+        metavar="PORT",
+        help="start the function under debugpy on 127.0.0.1:PORT and wait for a debugger to attach",
+    )
 
     logs = sub.add_parser("logs", help="print a function's logs (START/END/REPORT lines included)")
     logs.add_argument("name", metavar="NAME")
@@ -55,8 +63,12 @@ def run(args: argparse.Namespace, control: ControlPlane, store_url: str, overrid
         if args.files:
             control.import_files(args.files, parameter_overrides=overrides)
         root = default_build_root(store_url)
-        for outcome in build_all(control.serving_functions().values(), cache_root=root):
+        functions = control.serving_functions().values()
+        for outcome in build_all(functions, cache_root=root):
             print(f"{outcome.function}\t{outcome.folder or '(no requirements.txt)'}")
+        configs = [config for fn in functions for config in (fn.config, *fn.versions.values())]
+        for layer in build_layers(configs, cache_root=root):
+            print(f"{layer.layer}\t{layer.folder}")
         return 0
     if command == "invoke":
         return _invoke(args, control, store_url, overrides)
@@ -105,27 +117,43 @@ def _invoke(
             print(f"tollway: warning: {warning}", file=sys.stderr)
         functions = env.apply(functions)
     name = function_name(args.name, functions)
+    console = Console(sys.stderr.fileno())  # the function's output as it comes, as sam local invoke
     executor = LocalExecutor(
         functions,
         total_concurrency=1,
         log_dir=log_dir(store_url),
         build_dir_for=lambda fn, config: build_dir_for(fn, config, root),
+        layers_for=lambda config: resolve_layers(config, root),
+        function_output=console.write,
+        debug_port=args.debug_port,
     )
 
-    async def once() -> tuple[bytes, str | None, str]:
+    async def once() -> tuple[bytes, str | None]:
         try:
             result = await executor.invoke(name, payload, qualifier=args.qualifier)
-            return result.payload, result.function_error, result.log_tail
+            return result.payload, result.function_error
         finally:
             await executor.close()
 
     try:
-        body, error, tail = asyncio.run(once())
+        body, error = asyncio.run(once())
     except FunctionNotFound as exc:
         raise SystemExit(f"tollway: {exc}") from None
-    sys.stderr.write(tail if tail.endswith("\n") or not tail else tail + "\n")
+    finally:
+        console.close()
     sys.stdout.write(body.decode("utf-8", "replace") + "\n")
     return 1 if error else 0
+
+
+def port_number(text: str) -> int:
+    """A TCP port (1-65535) given on the command line."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return port
 
 
 def function_name(given: str, functions: Mapping[str, FunctionDef]) -> str:
