@@ -169,7 +169,7 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
     control = ControlPlane(open_store(options.store_url))
     client = HttpClient()
     build_root = default_build_root(options.store_url)
-    console = Console(sys.stderr.fileno()) if options.function_output else None
+    console = Console() if options.function_output else None  # on stderr, as sam local shows it
     executor = LocalExecutor(
         serving_functions(control, options.env_overrides),
         total_concurrency=options.function_concurrency,

@@ -117,7 +117,7 @@ def _invoke(
             print(f"tollway: warning: {warning}", file=sys.stderr)
         functions = env.apply(functions)
     name = function_name(args.name, functions)
-    console = Console(sys.stderr.fileno())  # the function's output as it comes, as sam local invoke
+    console = Console()  # stderr: the function's output as it comes, as sam local invoke shows it
     executor = LocalExecutor(
         functions,
         total_concurrency=1,
