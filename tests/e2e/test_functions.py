@@ -103,6 +103,7 @@ def test_proxy_event_has_exactly_the_payload_1_0_fields(proxy_server: Running) -
         "X-Forwarded-For": ["127.0.0.1"],
         "X-Forwarded-Proto": ["http"],
         "X-Forwarded-Port": [str(proxy_server.port)],
+        "X-Amzn-Trace-Id": [headers["x-amzn-trace-id"]],  # the trace the answer carries
     }
     assert event == {
         "resource": "/items/{id}",

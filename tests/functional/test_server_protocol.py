@@ -240,6 +240,8 @@ async def test_chunked_request_body_is_reassembled_across_writes(server: Running
         "X-Forwarded-For",
         "X-Forwarded-Proto",
         "X-Forwarded-Port",
+        "X-Amzn-Apigateway-Api-Id",
+        "X-Amzn-Trace-Id",
     ]
 
 

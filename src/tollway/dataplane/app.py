@@ -50,6 +50,8 @@ class Gateway:
     def resolve(self, target: str, host: str) -> tuple[ServedStage | None, str]:
         """The stage a request is addressed to and the path within it."""
         path = target.partition("?")[0]
+        if path.startswith("//"):  # AWS serves //stage/x as /stage/x
+            path = "/" + path.lstrip("/")
         parts = path.split("/", 2)  # ["", first, rest]
         if host:
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
@@ -94,6 +96,7 @@ class Gateway:
             time_epoch_ms=int(self.services.clock() * 1000),
             served=served,
             path=normalize_path(path),
+            raw_path=path,
         )
         index = pipeline.start(ctx, self.services)
         if index is not None:

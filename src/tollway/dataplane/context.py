@@ -75,11 +75,20 @@ class RequestContext:
     served: ServedStage | None = None
     """The API stage the request is addressed to (set by the app before the pipeline)."""
     path: str = "/"
-    """The request path within the stage (``/pets/1``), still percent-encoded."""
+    """The request path within the stage (``/pets/1``), still percent-encoded, in its one
+    normal spelling: what routing, authorization, policies and keys decide on."""
+    raw_path: str = ""
+    """The path within the stage exactly as the client spelled it (``//a/./%62``); empty when
+    the app did not say. Lambda proxy events report this spelling."""
     query: dict[str, list[str]] = field(default_factory=dict)
     """Query string parameters, all values, decoded (``parse``)."""
     header_map: dict[str, str] = field(default_factory=dict)
-    """Lower-cased header name -> last value (``parse``)."""
+    """Lower-cased header name -> last value, of every header the client sent (``parse``)."""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    """The method request's headers: the client's, in order, without those API Gateway drops
+    on arrival (``Connection``, ``Content-Length``...; see ``headers.py``) (``parse``)."""
+    trace_id: str = ""
+    """The ``X-Amzn-Trace-Id`` of this request once an integration needed it (``tracing``)."""
     method: CompiledMethod | None = None
     """The matched method (``route``)."""
     resource_path: str = ""

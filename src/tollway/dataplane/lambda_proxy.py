@@ -1,15 +1,26 @@
-"""AWS_PROXY: the request as a payload 1.0 event, and the function's answer as the response."""
+"""AWS_PROXY: the request as a payload 1.0 event, and the function's answer as the response.
+
+The event reports the path as the client spelled it (recorded against AWS,
+``test_apigateway_lambda.py::test_lambda_aws_proxy_integration``): ``requestContext.path``
+is ``/{stage}`` and the path exactly as sent (``/stage//hardcoded``); ``path`` has its leading
+slashes collapsed to one but keeps the rest (``/proxy-value//double-slash``, ``%2B``), and so
+do the path parameters. Routing, authorization, policies and keys use the normal spelling.
+"""
 
 from __future__ import annotations
 
 from tollway.dataplane.constants import ACCOUNT_ID
 from tollway.dataplane.context import IntegrationRequest, IntegrationResult, RequestContext, Response
-from tollway.dataplane.forwarded import with_forwarded
-from tollway.dataplane.integrations.lambda_ import FUNCTION_ERROR_HEADER
+from tollway.dataplane.forwarded import forwarded_headers
+from tollway.dataplane.headers import FORWARDED, TRACE, proxy_response_headers
+from tollway.dataplane.integrations.lambda_ import FUNCTION_ERROR_HEADER, TRACE_HEADER
 from tollway.dataplane.snapshot import CompiledMethod
+from tollway.dataplane.tracing import trace_header
 from tollway.errors import LambdaResponseError
 from tollway.functions.events import EventRequest, build_v1_event, encode_event
 from tollway.functions.responses import MalformedResponse, parse_v1_response
+
+_REPLACED = FORWARDED | {TRACE.lower()}
 
 
 def proxy_event(ctx: RequestContext, method: CompiledMethod) -> IntegrationRequest:
@@ -20,7 +31,7 @@ def proxy_event(ctx: RequestContext, method: CompiledMethod) -> IntegrationReque
     return IntegrationRequest(
         method="POST",
         url=method.uri,
-        headers=[],
+        headers=[(TRACE_HEADER, trace_header(ctx))],
         body=encode_event(event),
         timeout_s=integration.timeout_ms / 1000,
     )
@@ -31,12 +42,16 @@ def event_request(ctx: RequestContext, method: CompiledMethod) -> EventRequest:
     served = ctx.served
     assert served is not None
     host = ctx.header_map.get("host", "")
+    raw = ctx.raw_path or ctx.path
+    path, params = ctx.path, ctx.raw_path_params
+    if raw != path:
+        path, params = "/" + raw.lstrip("/"), spelled_path_params(ctx.resource_path, raw, params)
     return EventRequest(
         method=ctx.request.method,
-        path=ctx.path,
+        path=path,
         resource_path=ctx.resource_path,
-        path_params=ctx.raw_path_params,
-        headers=with_forwarded(ctx, ctx.request.headers),
+        path_params=params,
+        headers=_event_headers(ctx),
         query=ctx.query,
         body=ctx.request.body,
         is_binary=served.binary.is_binary(ctx.header_map.get("content-type")),
@@ -57,7 +72,40 @@ def event_request(ctx: RequestContext, method: CompiledMethod) -> EventRequest:
         api_key=ctx.identity.get("apiKey"),
         api_key_id=ctx.identity.get("apiKeyId"),
         identity={k: v for k, v in ctx.identity.items() if k not in ("apiKey", "apiKeyId")},
+        context_path=raw,
     )
+
+
+def _event_headers(ctx: RequestContext) -> list[tuple[str, str]]:
+    """The method request's headers with API Gateway's ``X-Forwarded-*`` and trace."""
+    headers = [pair for pair in ctx.headers if pair[0].lower() not in _REPLACED]
+    headers.extend(forwarded_headers(ctx))
+    headers.append((TRACE, trace_header(ctx)))
+    return headers
+
+
+def spelled_path_params(resource_path: str, raw_path: str, normal: dict[str, str]) -> dict[str, str]:
+    """Path parameters in the client's spelling of the path, segment by segment against the
+    matched resource: empty segments are skipped before a segment and kept inside a greedy
+    ``{proxy+}`` value, whose trailing slash is not part of it. A path with ``.``/``..``
+    segments has no segment-by-segment reading: its parameters stay ``normal``."""
+    segments = raw_path.split("/")
+    if "." in segments or ".." in segments:
+        return normal
+    params: dict[str, str] = {}
+    i = 0
+    for part in [p for p in resource_path.split("/") if p]:
+        while i < len(segments) and not segments[i]:
+            i += 1
+        if part.endswith("+}"):
+            params[part[1:-2]] = "/".join(segments[i:]).rstrip("/")
+            return params
+        if i == len(segments):
+            return normal
+        if part.startswith("{"):
+            params[part[1:-1]] = segments[i]
+        i += 1
+    return params
 
 
 def proxy_response(ctx: RequestContext, result: IntegrationResult) -> Response:
@@ -74,4 +122,4 @@ def proxy_response(ctx: RequestContext, result: IntegrationResult) -> Response:
         accept = ctx.header_map.get("accept", "").split(",", 1)[0]
         if served is None or not served.binary.is_binary(accept):
             body = answer.encoded_body
-    return Response(answer.status, list(answer.headers), body)
+    return Response(answer.status, proxy_response_headers(answer.headers), body)

@@ -16,6 +16,7 @@ from tollway.dataplane.authorizers import NO_AUTH, MethodAuth, compile_authorize
 from tollway.dataplane.binary import BinaryTypes
 from tollway.dataplane.constants import ACCOUNT_ID, REGION
 from tollway.dataplane.gateway_responses import GatewayResponses, compile_gateway_responses
+from tollway.dataplane.headers import refused_mapping
 from tollway.dataplane.integrations.mock import mock_status
 from tollway.dataplane.mapping.params import (
     RequestParameterMapper,
@@ -232,6 +233,7 @@ def _compile_method(
             error = "Lambda proxy integrations must use httpMethod POST"  # AWS answers 500
         else:
             uri = str(function)
+    error = error or refused_mapping(kind, integration.request_parameters)
     responses = tuple(_compile_response(r) for r in integration.responses)
     default = next((r for r in responses if r.pattern is None), None)
     return CompiledMethod(

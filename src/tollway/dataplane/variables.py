@@ -71,7 +71,7 @@ def template_inputs(ctx: RequestContext, body: str) -> TemplateInputs:
     """Inputs for a template or mapping evaluated on this request, with ``body`` as ``$input.body``."""
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
-    for name, value in ctx.request.headers:
+    for name, value in ctx.headers:  # the method request's: without those AWS drops on arrival
         headers[name] = value
         multi_headers.setdefault(name, []).append(value)
     return TemplateInputs(

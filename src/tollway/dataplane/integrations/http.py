@@ -19,9 +19,10 @@ import httptools
 from tollway.dataplane.context import IntegrationRequest, IntegrationResult
 from tollway.errors import IntegrationFailure, IntegrationTimeout
 
-# Headers the transport owns; never forwarded hop to hop.
-_HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host"}
+# Headers the transport owns (which headers an integration sends is decided in headers.py);
+# a Host among the request's headers (a request mapping set it) replaces the URL's authority.
+_TRANSPORT = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "content-length"}
 )
 _MAX_IDLE_PER_ORIGIN = 256
 
@@ -194,11 +195,14 @@ def _encode(request: IntegrationRequest, origin: Origin, target: str) -> bytes:
     scheme, host, port = origin
     default_port = 443 if scheme == "https" else 80
     authority = host if port == default_port else f"{host}:{port}"
-    head = [f"{request.method} {target} HTTP/1.1\r\nHost: {authority}\r\n"]
+    head = [f"{request.method} {target} HTTP/1.1\r\n", ""]
     for name, value in request.headers:
-        if name.lower() in _HOP_BY_HOP or name.lower() == "content-length":
-            continue
-        head.append(f"{name}: {value}\r\n")
+        lower = name.lower()
+        if lower == "host":
+            authority = value
+        elif lower not in _TRANSPORT:
+            head.append(f"{name}: {value}\r\n")
+    head[1] = f"Host: {authority}\r\n"
     if request.body or request.method in ("POST", "PUT", "PATCH"):
         head.append(f"Content-Length: {len(request.body)}\r\n")
     head.append("\r\n")

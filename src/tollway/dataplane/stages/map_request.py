@@ -7,23 +7,24 @@ its request template, from which the integration reads ``statusCode``.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+import re
+from urllib.parse import quote, quote_plus
 
 from tollway.dataplane.binary import convert_request_body, template_refuses
 from tollway.dataplane.context import IntegrationRequest, RequestContext, Response
-from tollway.dataplane.forwarded import with_forwarded
+from tollway.dataplane.forwarded import forwarded_headers
+from tollway.dataplane.headers import API_ID, TRACE, apply_mapped, proxy_request_headers
 from tollway.dataplane.lambda_proxy import proxy_event
 from tollway.dataplane.mapping.overrides import Overrides
 from tollway.dataplane.mapping.params import MappedRequestParameters
 from tollway.dataplane.mapping.vtl import CompiledTemplate
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompiledMethod
+from tollway.dataplane.tracing import trace_header
 from tollway.dataplane.variables import template_inputs
 from tollway.errors import ApiConfigurationError, UnsupportedMediaType
 
-_NOT_FORWARDED = frozenset(
-    {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer"}
-)
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*\Z").match
 
 
 def map_request(ctx: RequestContext, services: Services) -> None:
@@ -49,12 +50,12 @@ def _proxy_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationRe
     query: list[tuple[str, str]] = [(k, v) for k, values in ctx.query.items() for v in values]
     for name, values in mapped.querystring.items():
         query = [(k, v) for k, v in query if k != name] + [(name, v) for v in values]
-    headers = [(k, v) for k, v in ctx.request.headers if k.lower() not in _NOT_FORWARDED]
-    for name, values in mapped.headers.items():
-        headers = [(k, v) for k, v in headers if k.lower() != name.lower()] + [(name, v) for v in values]
-    headers = with_forwarded(ctx, headers)
-    integration = method.integration
-    assert integration is not None
+    headers = proxy_request_headers(ctx.headers, mapped.headers)
+    headers.extend(forwarded_headers(ctx))
+    integration, served = method.integration, ctx.served
+    assert integration is not None and served is not None
+    headers.append((API_ID, served.api_id))
+    headers.append((TRACE, trace_header(ctx)))
     verb = integration.http_method or ctx.request.method
     if verb.upper() == "ANY":
         verb = ctx.request.method
@@ -89,8 +90,11 @@ def _mapped_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationR
     ]
     if payload:
         headers.append(("Content-Type", content_type))
-    for name, values in mapped.headers.items():
-        headers = [(k, v) for k, v in headers if k.lower() != name.lower()] + [(name, v) for v in values]
+    headers = apply_mapped(headers, mapped.headers) if mapped.headers else headers
+    if method.kind == "HTTP":
+        headers.append((API_ID, served.api_id))
+    if method.kind in ("HTTP", "AWS"):
+        headers.append((TRACE, trace_header(ctx)))
     verb = (integration.http_method or ctx.request.method).upper()
     if verb == "ANY":
         verb = ctx.request.method
@@ -156,7 +160,14 @@ def _fill_path(uri: str, mapped: dict[str, str], path_params: dict[str, str], re
 def _with_query(url: str, query: list[tuple[str, str]]) -> str:
     if not query:
         return url
-    return f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
+    encoded = "&".join(f"{_plus(name)}={_plus(value)}" for name, value in query)
+    return f"{url}{'&' if '?' in url else '?'}{encoded}"
+
+
+def _plus(text: str) -> str:
+    """``quote_plus(text)`` (what ``urlencode`` does to each name and value), without its
+    layers of calls for the common text that needs no escaping."""
+    return text if _UNRESERVED(text) else quote_plus(text)
 
 
 def _media_type(value: str | None) -> str:

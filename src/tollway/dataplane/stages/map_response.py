@@ -1,8 +1,8 @@
 """map_response: turn the integration's answer into the method response.
 
-Proxy integrations return the backend's response as it is (AWS renames a few headers);
-non-proxy ones pick an integration response by ``selectionPattern`` on the backend status,
-then apply its header mappings and response template.
+Proxy integrations return the backend's status and body as they are (AWS renames a few
+headers, see ``headers.py``); non-proxy ones pick an integration response by
+``selectionPattern`` on the backend status, then apply its header mappings and template.
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ import orjson
 
 from tollway.dataplane.binary import convert_response_body
 from tollway.dataplane.context import IntegrationResult, RequestContext, Response
+from tollway.dataplane.headers import mapped_response_headers, proxy_response_headers
 from tollway.dataplane.integrations.lambda_ import FUNCTION_ERROR_HEADER
 from tollway.dataplane.lambda_proxy import proxy_response
 from tollway.dataplane.mapping.overrides import Overrides
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompiledMethod, CompiledResponse
 from tollway.dataplane.variables import template_inputs
-
-# HTTP_PROXY: API Gateway renames these backend headers to x-amzn-Remapped-<name>.
-_REMAPPED = frozenset({"server", "date", "content-length", "authorization", "connection", "www-authenticate"})
-_DROPPED = frozenset({"transfer-encoding", "keep-alive", "upgrade", "te", "trailer", "proxy-connection"})
 
 
 def map_response(ctx: RequestContext, services: Services) -> None:
@@ -29,22 +26,9 @@ def map_response(ctx: RequestContext, services: Services) -> None:
     if method.kind == "AWS_PROXY":
         ctx.response = proxy_response(ctx, result)
     elif method.proxy:
-        ctx.response = _proxy_response(result)
+        ctx.response = Response(result.status, proxy_response_headers(result.headers), result.body)
     else:
         ctx.response = _mapped_response(ctx, method, result)
-
-
-def _proxy_response(result: IntegrationResult) -> Response:
-    headers: list[tuple[str, str]] = []
-    for name, value in result.headers:
-        lower = name.lower()
-        if lower in _DROPPED:
-            continue
-        if lower in _REMAPPED:
-            headers.append((f"x-amzn-Remapped-{name}", value))
-        else:
-            headers.append((name, value))
-    return Response(result.status, headers, result.body)
 
 
 def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: IntegrationResult) -> Response:
@@ -57,8 +41,8 @@ def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: Integr
     if chosen.parameters is not None:
         inputs = template_inputs(ctx, backend_text)
         backend = {name.lower(): value for name, value in result.headers}
-        for name, value in chosen.parameters.apply(backend, backend_text, inputs).items():
-            headers.append((name, value))
+        mapped = chosen.parameters.apply(backend, backend_text, inputs)
+        headers = mapped_response_headers(mapped) if method.kind != "MOCK" else list(mapped.items())
     body = result.body
     backend_type = next((v for k, v in result.headers if k.lower() == "content-type"), None)
     content_type = "application/json"  # AWS's default for integration responses
