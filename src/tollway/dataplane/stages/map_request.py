@@ -13,7 +13,7 @@ from urllib.parse import quote, quote_plus
 from tollway.dataplane.binary import convert_request_body, template_refuses
 from tollway.dataplane.context import IntegrationRequest, RequestContext, Response
 from tollway.dataplane.forwarded import forwarded_headers
-from tollway.dataplane.headers import API_ID, TRACE, apply_mapped, proxy_request_headers
+from tollway.dataplane.headers import API_ID, TRACE, apply_mapped, proxy_request_headers, refused_mapping
 from tollway.dataplane.lambda_proxy import proxy_event
 from tollway.dataplane.mapping.overrides import Overrides
 from tollway.dataplane.mapping.params import MappedRequestParameters
@@ -83,7 +83,7 @@ def _mapped_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationR
         raise UnsupportedMediaType()
     mapped = _mapped_parameters(ctx, method)
     if ctx.overrides is not None:
-        mapped = ctx.overrides.apply_to_request(mapped)
+        mapped = _overridden(ctx.overrides, mapped, method.kind)
     headers: list[tuple[str, str]] = [
         ("User-Agent", f"AmazonAPIGateway_{served.api_id}"),
         ("Accept", "application/json"),
@@ -122,6 +122,16 @@ def _render_template(
         ctx.overrides = Overrides()
         rendered = template.render(template_inputs(ctx, text), ctx.overrides)
     return rendered.encode()
+
+
+def _overridden(overrides: Overrides, mapped: MappedRequestParameters, kind: str) -> MappedRequestParameters:
+    """``mapped`` with ``$context.requestOverride.*`` applied; an override onto a header AWS
+    refuses to map fails the call with 500, as the same parameter mapping would."""
+    names = {f"integration.request.header.{name}": "" for name in overrides.header_names()}
+    refused = refused_mapping(kind, names)
+    if refused is not None:
+        raise ApiConfigurationError(detail=f"requestOverride: {refused}")
+    return overrides.apply_to_request(mapped)
 
 
 def _mapped_parameters(ctx: RequestContext, method: CompiledMethod) -> MappedRequestParameters:
