@@ -177,6 +177,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         user_pools=user_pools,
         env_overrides=env,
         function_output=not args.quiet_functions,
+        debug_port=args.debug_port,
     )
     if args.workers > 1 and not args.state.startswith(("redis://", "rediss://")):
         print(

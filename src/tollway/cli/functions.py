@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from tollway.cli import project
+from tollway.cli import options, project
 from tollway.controlplane.service import ControlPlane
 from tollway.functions.build import build_all, build_dir_for, default_build_root
 from tollway.functions.console import Console
@@ -35,7 +35,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     invoke.add_argument("--template", action="append", default=[], help="import this template first")
     invoke.add_argument(
         "--debug-port",
-        type=port_number,
+        type=options.debug_port,
         metavar="PORT",
         help="start the function under debugpy on 127.0.0.1:PORT and wait for a debugger to attach",
     )
@@ -143,17 +143,6 @@ def _invoke(
         console.close()
     sys.stdout.write(body.decode("utf-8", "replace") + "\n")
     return 1 if error else 0
-
-
-def port_number(text: str) -> int:
-    """A TCP port (1-65535) given on the command line."""
-    try:
-        port = int(text)
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
-    return port
 
 
 def function_name(given: str, functions: Mapping[str, FunctionDef]) -> str:

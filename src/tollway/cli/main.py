@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NoReturn, cast
 
 from tollway import __version__
-from tollway.cli import functions, generate_event, identities, management
+from tollway.cli import functions, generate_event, identities, management, options
 from tollway.errors import TollwayError
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
 
@@ -40,31 +40,6 @@ def _store_url(value: str | None) -> str:
         # 0700: the store holds secrets (only the last directory, the one we make, gets it).
         Path(url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return url
-
-
-def _number(value: str, low: float, high: float, kind: type[int] | type[float]) -> float:
-    try:
-        number = kind(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not {'an integer' if kind is int else 'a number'}: {value!r}"
-        ) from None
-    if not low <= number <= high:  # (NaN fails too)
-        bounds = f"{low:g} to {high:g}" if high < 1e9 else f"a number >= {low:g}"
-        raise argparse.ArgumentTypeError(f"must be {bounds}, not {value}")
-    return number
-
-
-def _port(value: str) -> int:
-    return int(_number(value, 0, 65535, int))
-
-
-def _positive(value: str) -> int:
-    return int(_number(value, 1, 1 << 20, int))
-
-
-def _non_negative(value: str) -> float:
-    return _number(value, 0, 1e15, float)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,16 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
         "template.yaml or template.yml here; none there: every API in the store)",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0: any free one)")
+    serve.add_argument("--port", type=options.port, default=8080, help="port (default 8080; 0: any free one)")
     serve.add_argument(
-        "--workers", type=_positive, default=1, help="worker processes sharing the port (default 1)"
+        "--workers", type=options.positive, default=1, help="worker processes sharing the port (default 1)"
     )
     serve.add_argument(
         "--watch", action="store_true", help="replace function instances when their code changes"
     )
     serve.add_argument(
         "--function-concurrency",
-        type=_positive,
+        type=options.positive,
         default=16,
         help="function instances at once per worker, besides reserved concurrency (default 16)",
     )
@@ -106,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--quiet-functions",
         action="store_true",
         help="do not show function output (prints, START/END/REPORT) in this console",
+    )
+    serve.add_argument(
+        "--debug-port",
+        type=options.debug_port,
+        metavar="PORT",
+        help="run functions under debugpy on 127.0.0.1:PORT, one instance, waiting for a debugger",
     )
     serve.add_argument(
         "--state",
@@ -137,19 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--account-rate",
-        type=_non_negative,
+        type=options.non_negative,
         default=ACCOUNT_RATE_LIMIT,
         help="account-level throttle of this server, requests per second (default 10000, as AWS)",
     )
     serve.add_argument(
         "--account-burst",
-        type=_non_negative,
+        type=options.non_negative,
         default=float(ACCOUNT_BURST_LIMIT),
         help="account-level burst of this server (default 5000, as AWS)",
     )
     serve.add_argument(
         "--idle-timeout",
-        type=_non_negative,
+        type=options.non_negative,
         default=300.0,
         help="stop idle function instances after SECONDS (default 300)",
     )
