@@ -37,49 +37,51 @@ class OverrideTwice(Exception):
 
 
 class OverrideMap(JavaMap):
-    """A map of ``$context.*Override`` that refuses a second write of one key per template."""
+    """A map of ``$context.*Override`` that refuses a second write of one key per template.
 
-    __slots__ = ("_written",)
+    The maps of one ``Overrides`` share one set of the writes made by the running template
+    (``(id(map), key)``), so starting a template is one ``clear()``."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._written: set[Any] | None = None
+    _writes: set[tuple[int, Any]]
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        written = self._written
-        if written is None:
-            self._written = written = set()
-        elif key in written:
+        token = (id(self), key)
+        writes = self._writes
+        if token in writes:
             raise OverrideTwice(f"override {key!r} set twice in one template (overrides are final)")
-        written.add(key)
+        writes.add(token)
         dict.__setitem__(self, key, value)
 
     def update(self, *args: Any, **kwargs: Any) -> None:  # putAll: each key counts as a write
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
-    def begin(self) -> None:
-        """Start counting the writes of a new template evaluation."""
-        self._written = None
+
+def _override_map(writes: set[tuple[int, Any]], **items: Any) -> OverrideMap:
+    result = OverrideMap(items)
+    result._writes = writes
+    return result
 
 
 class Overrides:
     """The two override maps of one request, shared by its request and response templates."""
 
-    __slots__ = ("request", "response")
+    __slots__ = ("_writes", "request", "response")
 
     def __init__(self) -> None:
-        self.request = OverrideMap(header=OverrideMap(), path=OverrideMap(), querystring=OverrideMap())
-        self.response = OverrideMap(header=OverrideMap(), status=None)
+        writes: set[tuple[int, Any]] = set()
+        self._writes = writes
+        self.request = _override_map(
+            writes,
+            header=_override_map(writes),
+            path=_override_map(writes),
+            querystring=_override_map(writes),
+        )
+        self.response = _override_map(writes, header=_override_map(writes), status=None)
 
     def begin(self) -> None:
-        """Reset the write counts before a template runs."""
-        for top in (self.request, self.response):
-            if isinstance(top, OverrideMap):
-                top.begin()
-            for value in top.values():
-                if isinstance(value, OverrideMap):
-                    value.begin()
+        """Forget the writes of the previous template: a new one is about to run."""
+        self._writes.clear()
 
     def header_names(self) -> list[str]:
         """Names of the request headers the template set (checked against AWS's refused list)."""
