@@ -46,7 +46,7 @@ def map_request(ctx: RequestContext, services: Services) -> None:
 
 def _proxy_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationRequest:
     mapped = _mapped_parameters(ctx, method)
-    url = _fill_path(method.uri, mapped.path, ctx.path_params)
+    url = _fill_path(method.uri, mapped.path, ctx.path_params, method.resource_path)
     query: list[tuple[str, str]] = [(k, v) for k, values in ctx.query.items() for v in values]
     for name, values in mapped.querystring.items():
         query = [(k, v) for k, v in query if k != name] + [(name, v) for v in values]
