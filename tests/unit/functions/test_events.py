@@ -298,3 +298,18 @@ def test_v1_event_leaves_out_connection_and_content_length() -> None:
     headers = [("Content-Length", "2"), ("connection", "close"), ("X-A", "1")]
     event = build_v1_event(make_request(headers=headers))
     assert (event["headers"], event["multiValueHeaders"]) == ({"X-A": "1"}, {"X-A": ["1"]})
+
+
+def test_v1_authorization_is_named_so_however_the_client_spelled_it() -> None:
+    """Recorded against AWS: ``authorization`` and ``aUThorization`` arrive as ``Authorization``."""
+    event = build_v1_event(make_request(headers=[("aUThorization", "Bearer t"), ("tEsT-HEADeR", "v")]))
+    assert event["headers"] == {"Authorization": "Bearer t", "tEsT-HEADeR": "v"}
+    assert event["multiValueHeaders"] == {"Authorization": ["Bearer t"], "tEsT-HEADeR": ["v"]}
+
+
+def test_v1_context_path_is_the_clients_spelling_when_given() -> None:
+    """AWS: ``//hardcoded`` gives ``path`` ``/hardcoded`` and ``requestContext.path``
+    ``/prod//hardcoded``."""
+    event = build_v1_event(make_request(path="/hardcoded", context_path="//hardcoded"))
+    assert (event["path"], event["requestContext"]["path"]) == ("/hardcoded", "/prod//hardcoded")
+    assert build_v1_event(make_request())["requestContext"]["path"] == "/prod/pets/a%20b%2Fc"
