@@ -78,6 +78,8 @@ _REMAPPED_PROXY = frozenset(
 _DROPPED_PROXY = frozenset(
     {"transfer-encoding", "keep-alive", "upgrade", "te", "trailer", "proxy-connection"}
 )
+_PROXY_ANSWER = {name: True for name in _REMAPPED_PROXY} | {name: False for name in _DROPPED_PROXY}
+"""Lower-cased name -> True (remapped) or False (dropped), for a proxied answer's headers."""
 _REMAPPED_MAPPED = frozenset(
     {
         "authorization",
@@ -133,12 +135,12 @@ def apply_mapped(headers: list[tuple[str, str]], mapped: Mapping[str, list[str]]
 def proxy_response_headers(backend: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """A proxied answer's headers as the client gets them (HTTP_PROXY, AWS_PROXY)."""
     headers: list[tuple[str, str]] = []
-    for name, value in backend:
-        lower = name.lower()
-        if lower in _REMAPPED_PROXY:
-            headers.append((f"x-amzn-Remapped-{name}", value))
-        elif lower not in _DROPPED_PROXY:
-            headers.append((name, value))
+    for pair in backend:
+        remap = _PROXY_ANSWER.get(pair[0].lower())  # one lookup for the common header
+        if remap is None:
+            headers.append(pair)
+        elif remap:
+            headers.append((f"x-amzn-Remapped-{pair[0]}", pair[1]))
     return headers
 
 

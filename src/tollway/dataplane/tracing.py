@@ -17,6 +17,7 @@ ANSWERED_FOR = frozenset({"HTTP", "AWS", "AWS_PROXY"})
 
 def trace_header(ctx: RequestContext) -> str:
     """This request's trace header value (made on first use, then kept)."""
-    if not ctx.trace_id:
-        ctx.trace_id = trace_id(ctx.header_map.get("x-amzn-trace-id"), ctx.time_epoch_ms // 1000)
-    return ctx.trace_id
+    value = ctx.trace_id
+    if not value:
+        value = ctx.trace_id = trace_id(ctx.header_map.get("x-amzn-trace-id"), ctx.time_epoch_ms // 1000)
+    return value

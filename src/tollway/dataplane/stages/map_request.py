@@ -45,17 +45,20 @@ def map_request(ctx: RequestContext, services: Services) -> None:
 
 
 def _proxy_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationRequest:
-    mapped = _mapped_parameters(ctx, method)
-    url = _fill_path(method.uri, mapped.path, ctx.path_params, method.resource_path)
     query: list[tuple[str, str]] = [(k, v) for k, values in ctx.query.items() for v in values]
-    for name, values in mapped.querystring.items():
-        query = [(k, v) for k, v in query if k != name] + [(name, v) for v in values]
-    headers = proxy_request_headers(ctx.headers, mapped.headers)
-    headers.extend(forwarded_headers(ctx))
+    if method.request_parameters is None:  # the common proxy: nothing to evaluate
+        url = _fill_path(method.uri, {}, ctx.path_params, method.resource_path)
+        headers = proxy_request_headers(ctx.headers, {})
+    else:
+        mapped = _mapped_parameters(ctx, method)
+        url = _fill_path(method.uri, mapped.path, ctx.path_params, method.resource_path)
+        for name, values in mapped.querystring.items():
+            query = [(k, v) for k, v in query if k != name] + [(name, v) for v in values]
+        headers = proxy_request_headers(ctx.headers, mapped.headers)
     integration, served = method.integration, ctx.served
     assert integration is not None and served is not None
-    headers.append((API_ID, served.api_id))
-    headers.append((TRACE, trace_header(ctx)))
+    headers += forwarded_headers(ctx)
+    headers += ((API_ID, served.api_id), (TRACE, trace_header(ctx)))
     verb = integration.http_method or ctx.request.method
     if verb.upper() == "ANY":
         verb = ctx.request.method
