@@ -135,7 +135,9 @@ def test_no_spelling_of_a_protected_path_skips_its_authorizer(server: Running, s
     assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
     token = {"Authorization": "Bearer allow-all"}
     allowed = httpx.get(f"{server.url}/prod{spelling}", headers=token, timeout=30)
-    assert allowed.status_code == 200 and allowed.json()["path"] == "/admin"
+    assert allowed.status_code == 200 and allowed.json()["authorizer"] is not None
+    # /admin's method ran; its proxy event reports the path as the client spelled it (AWS)
+    assert allowed.json()["path"] in ("/admin", spelling)
 
 
 def test_paths_are_case_sensitive_so_a_case_variant_is_another_path(server: Running) -> None:
