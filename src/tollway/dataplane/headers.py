@@ -25,7 +25,9 @@ Decided here, where the recordings are silent: a proxy backend's ``Authorization
 ``WWW-Authenticate`` are remapped too (tollway did so before; Chalice documents the
 ``WWW-Authenticate`` remapping of Lambda proxy answers), AWS_PROXY answers are remapped like
 HTTP_PROXY ones, a backend's ``Content-Encoding`` and ``Via`` pass (tollway never decodes a
-body), and the hop-by-hop ``Keep-Alive`` / ``Proxy-Connection`` are never forwarded.
+body), the hop-by-hop ``Keep-Alive`` / ``Proxy-Connection`` are never forwarded, and a
+mapping onto ``X-Amzn-Trace-Id`` or ``X-Amzn-Apigateway-Api-Id`` is ignored: API Gateway's
+own values are sent.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ _OWN = frozenset({TRACE.lower(), API_ID.lower()})
 _NOT_PASSED = (
     frozenset({"host", "content-encoding", "via", "keep-alive", "proxy-connection"}) | FORWARDED | _OWN
 )
-_NEVER_SENT_HTTP = frozenset({"connection", "expect", "proxy-authenticate", "te", "via", "keep-alive"})
+_NEVER_SENT_HTTP = frozenset({"connection", "expect", "proxy-authenticate", "te", "via", "keep-alive"}) | _OWN
 
 _REFUSED_HTTP = frozenset({"content-length", "transfer-encoding"})
 _REFUSED_LAMBDA = _REFUSED_HTTP | {"authorization", "connection", "expect", "proxy-authenticate", "te"}
