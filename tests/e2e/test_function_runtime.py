@@ -169,7 +169,7 @@ def test_invoke_with_a_debug_port_waits_for_a_debugger_then_runs_without_timeout
 def test_debug_port_must_be_a_port(project: Path) -> None:
     done = run_cli("invoke", "DebugFunction", "--debug-port", "70000", cwd=project)
     assert done.returncode == 2
-    assert "'70000' is not a port number (1-65535)" in done.stderr
+    assert "--debug-port: must be 1 to 65535, not '70000'" in done.stderr
 
 
 # --- from PyPI: the Powertools layer and a pinned botocore ----------------------------------------------

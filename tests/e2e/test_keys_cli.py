@@ -123,7 +123,8 @@ def test_csv_import_applies_every_row_or_none(store: str, tmp_path: Path) -> Non
 
 
 def test_usage_from_a_memory_state_is_refused_with_the_reason(store: str) -> None:
-    error = cli(store, "usage", "anyplan", "--start", "2024-06-01", "--end", "2024-06-02", code=1)
+    plan_id = cli(store, "plans", "create", "gold").split()[0]
+    error = cli(store, "usage", plan_id, "--start", "2024-06-01", "--end", "2024-06-02", code=1)
     assert "--state memory the counters live inside the serving process" in error
     assert "serve with --state redis://" in error
 

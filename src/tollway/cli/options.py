@@ -15,7 +15,7 @@ def number(value: str, low: float, high: float, kind: type[int] | type[float]) -
         ) from None
     if not low <= parsed <= high:  # (NaN fails too)
         bounds = f"{low:g} to {high:g}" if high < 1e9 else f"a number >= {low:g}"
-        raise argparse.ArgumentTypeError(f"must be {bounds}, not {value}")
+        raise argparse.ArgumentTypeError(f"must be {bounds}, not {value!r}")
     return parsed
 
 
