@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from tollway.formats.loader import import_file
+from tollway.model.imported import ImportResult
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -89,6 +92,11 @@ REFUSED_ON_DEPLOY = {
         "invalid mapping expression 'headers'"
     ),
 }
+
+
+def import_row(row: dict[str, str]) -> ImportResult:
+    """``import_file`` of a MANIFEST row's file, with the parameter overrides it needs."""
+    return import_file(str(CORPUS / row["path"]), parameter_overrides=OVERRIDES.get(row["path"]))
 
 
 def normalise(path: str) -> str:

@@ -12,36 +12,28 @@ Content-Type (the Lambda function URL of ``test_input_body_formatting`` did the 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from typing import Any
+from urllib.parse import SplitResult, parse_qs
 
+import httpx
 import pytest
 
+from backend_support import LoopbackHandler, serve_backend
 from support import Running, start_server
 
 FIXTURES = Path(__file__).parent / "conformance" / "fixtures" / "mapping"
+GUIDE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-class _Echo(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Echo(LoopbackHandler):
     server_version = "ConformanceEcho/1.0"
 
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        url = urlsplit(self.path)
-        parts = [part for part in url.path.split("/") if part]
-        if parts[:1] == ["status"] and len(parts) == 2 and parts[1].isdigit():
-            status = int(parts[1])
-            self._send(
-                status, json.dumps({"message": "", "status_code": status}).encode(), "application/json"
-            )
-            return
+    def _answer(self, body: bytes, url: SplitResult, parts: list[str]) -> None:
         if parts[:1] == ["reflect"]:
-            self._send(200, body, self.headers.get("Content-Type") or "application/octet-stream")
+            self._reply(200, body, self.headers.get("Content-Type") or "application/octet-stream")
             return
         try:
             document = json.loads(body) if body else None
@@ -57,35 +49,34 @@ class _Echo(BaseHTTPRequestHandler):
             "path": url.path,
             "url": f"http://{self.headers.get('Host', '')}{self.path}",
         }
-        self._send(200, json.dumps(echo).encode(), "application/json")
-
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self._reply(200, json.dumps(echo).encode(), "application/json")
 
 
 @pytest.fixture(scope="session")
 def echo_backend() -> Iterator[str]:
     """Base URL (``http://127.0.0.1:PORT``) of the echo backend described above."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    yield from serve_backend(_Echo)
 
 
 def serve_fixture(name: str, folder: Path, backend: str | None = None) -> Running:
     """`tollway serve` of ``fixtures/mapping/NAME`` (its ``Backend`` parameter set to ``backend``)."""
     args = ["--parameter-overrides", f"Backend={backend}"] if backend else []
     return start_server(FIXTURES / name, folder, *args)
+
+
+def gateway_fixture(name: str, stage: str, *, backend: bool = True) -> Any:
+    """A module-scoped fixture: an httpx client on stage ``stage`` of `tollway serve` of
+    ``fixtures/mapping/NAME``, its ``Backend`` the ``echo_backend`` (which the test module
+    imports) unless ``backend`` is False. Use: ``gateway = gateway_fixture("vtl.yaml", "vtl")``."""
+
+    @pytest.fixture(scope="module")
+    def gateway(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[httpx.Client]:
+        url = request.getfixturevalue("echo_backend") if backend else None
+        running = serve_fixture(name, tmp_path_factory.mktemp(Path(name).stem), url)
+        with httpx.Client(base_url=f"{running.url}/{stage}", timeout=30) as client:
+            yield client
+        running.stop()
+
+    return gateway

@@ -8,13 +8,22 @@ TestApiGatewayHeaderRemapping sent to AWS; each case cites the recording it enco
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from proxy_support import INTERNAL_ERROR, header_backend, received, recording, serve_proxy_fixture
+from proxy_support import (
+    CLIENT_HEADERS,
+    INTERNAL_ERROR,
+    MAPPED_SENT,
+    PASSED_ANSWER,
+    REMAPPED_ANSWER,
+    gateway_fixture,
+    header_backend,
+    received,
+    recording,
+    served_api_id,
+)
 
 __all__ = ["header_backend"]
 
@@ -24,46 +33,13 @@ REMAP_HTTP = recording(
 )
 WITH_LAMBDA = recording("test_apigateway_http", "test_http_integration_with_lambda[HTTP]")
 
-CLIENT_HEADERS = {
-    "Accept": "application/json",
-    "Accept-Charset": "UTF-8",
-    "Accept-Encoding": "br",
-    "Age": "request_Age",
-    "Authorization": "Unauthorized",
-    "Connection": "close",
-    "Content-Encoding": "deflate",
-    "Content-MD5": "request_Content-MD5",
-    "Content-Type": "application/json",
-    "Date": "request_Date",
-    "Expect": "100-continue",
-    "Max-Forwards": "2",
-    "Pragma": "cache",
-    "Proxy-Authenticate": "Basic",
-    "Range": "bytes=500-999",
-    "Referer": "https://example.com/",
-    "Server": "https://example.com/",
-    "TE": "deflate",
-    "Trailer": "Expires",
-    "Upgrade": "HTTP/2.0",
-    "User-Agent": "localStack/0.0",
-    "Via": "p.example.net",
-    "Warn": "299 localStack/0.0",
-    "WWW-Authenticate": "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
-}
-"""What the recorded client sent (its ``Transfer-Encoding: chunked`` on a body-less GET aside)."""
 
-
-@pytest.fixture(scope="module")
-def gateway(header_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    running = serve_proxy_fixture(Path(tmp_path_factory.mktemp("http-headers")), header_backend)
-    with httpx.Client(base_url=f"{running.url}/test", timeout=30) as client:
-        yield client
-    running.stop()
+gateway = gateway_fixture("http-headers")
 
 
 @pytest.fixture(scope="module")
 def api_id(gateway: httpx.Client) -> str:
-    return str(gateway.get("/hardcoded").json()["event"]["requestContext"]["apiId"])
+    return served_api_id(gateway)
 
 
 @pytest.fixture(scope="module")
@@ -149,33 +125,15 @@ def test_answer_has_content_type_request_ids_and_trace_but_no_backend_header(
     assert response.headers["content-type"] == "application/json"
 
 
-MAPPED_SENT = {
-    "Accept": "text/html",
-    "Accept-Charset": "UTF-16",
-    "Accept-Encoding": "zstd",
-    "Age": "request_params_age",
-    "Authorization": "request_params_authorization",
-    "Content-Encoding": "compress",
-    "Content-MD5": "request_params_Content-MD5",
-    "Content-Type": "application/json",
-    "Max-Forwards": "2",
-    "Pragma": "no-cache",
-    "Range": "bytes=0-499",
-    "Referer": "https://example.com/page",
-    "Server": "https://example.com/page",
-    "Trailer": "user-agent",
-    "Upgrade": "HTTP/2.0",
-    "User-Agent": "Override-Agent",
-    "Warn": '110 anderson/1.3.37 "Response is stale"',
-    "WWW-Authenticate": "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
-}
+# The HTTP case checks the mapped Content-Type too (the HTTP_PROXY case leaves it out).
+MAPPED_SENT_HTTP = {**MAPPED_SENT, "Content-Type": "application/json"}
 
 
 @pytest.mark.aws(REMAP_HTTP)
 def test_mapped_headers_reach_the_backend_and_win_over_the_defaults(full: httpx.Response) -> None:
     headers = received(full)
-    assert {name: headers.get(name.lower()) for name in MAPPED_SENT} == {
-        name: [value] for name, value in MAPPED_SENT.items()
+    assert {name: headers.get(name.lower()) for name in MAPPED_SENT_HTTP} == {
+        name: [value] for name, value in MAPPED_SENT_HTTP.items()
     }
 
 
@@ -221,46 +179,12 @@ def test_input_params_sees_the_other_client_headers(full: httpx.Response) -> Non
     assert {name: rendered[name] for name in kept} == {name: CLIENT_HEADERS[name] for name in kept}
 
 
-PASSED_ANSWER = [
-    "Accept",
-    "Accept-Charset",
-    "Accept-Encoding",
-    "Age",
-    "Content-Encoding",
-    "Content-Type",
-    "Pragma",
-    "Range",
-    "Referer",
-    "TE",
-    "Via",
-    "Warn",
-]
-
-
 @pytest.mark.aws(REMAP_HTTP)
 def test_mapped_method_response_headers_pass_and_transfer_encoding_is_dropped(full: httpx.Response) -> None:
     assert {name: full.headers.get(name) for name in PASSED_ANSWER} == {
         name: f"response_param_{name}" for name in PASSED_ANSWER
     }
     assert "transfer-encoding" not in full.headers
-
-
-REMAPPED_ANSWER = [
-    "Authorization",
-    "Connection",
-    "Content-Length",
-    "Content-MD5",
-    "Date",
-    "Expect",
-    "Host",
-    "Max-Forwards",
-    "Proxy-Authenticate",
-    "Server",
-    "Trailer",
-    "Upgrade",
-    "User-Agent",
-    "WWW-Authenticate",
-]
 
 
 @pytest.mark.aws(REMAP_HTTP)

@@ -7,19 +7,19 @@ TestApiGatewayHeaderRemapping sent to AWS; each case cites the recording it enco
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
 from proxy_support import (
     BACKEND_ANSWER_HEADERS,
+    CLIENT_HEADERS,
     INTERNAL_ERROR,
+    MAPPED_SENT,
+    gateway_fixture,
     header_backend,
     received,
     recording,
-    serve_proxy_fixture,
+    served_api_id,
 )
 
 __all__ = ["header_backend"]
@@ -32,41 +32,8 @@ HTTP = "test_apigateway_http"
 WITH_LAMBDA = recording(HTTP, "test_http_integration_with_lambda[HTTP_PROXY]")
 STATUS = recording(HTTP, "test_http_integration_invoke_status_code_passthrough[HTTP_PROXY]")
 
-CLIENT_HEADERS = {
-    "Accept": "application/json",
-    "Accept-Charset": "UTF-8",
-    "Accept-Encoding": "br",
-    "Age": "request_Age",
-    "Authorization": "Unauthorized",
-    "Connection": "close",
-    "Content-Encoding": "deflate",
-    "Content-MD5": "request_Content-MD5",
-    "Content-Type": "application/json",
-    "Date": "request_Date",
-    "Expect": "100-continue",
-    "Max-Forwards": "2",
-    "Pragma": "cache",
-    "Proxy-Authenticate": "Basic",
-    "Range": "bytes=500-999",
-    "Referer": "https://example.com/",
-    "Server": "https://example.com/",
-    "TE": "deflate",
-    "Trailer": "Expires",
-    "Upgrade": "HTTP/2.0",
-    "User-Agent": "localStack/0.0",
-    "Via": "p.example.net",
-    "Warn": "299 localStack/0.0",
-    "WWW-Authenticate": "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
-}
-"""What the recorded client sent (its ``Transfer-Encoding: chunked`` on a body-less GET aside)."""
 
-
-@pytest.fixture(scope="module")
-def gateway(header_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    running = serve_proxy_fixture(Path(tmp_path_factory.mktemp("http-proxy")), header_backend)
-    with httpx.Client(base_url=f"{running.url}/test", timeout=30) as client:
-        yield client
-    running.stop()
+gateway = gateway_fixture("http-proxy")
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +50,6 @@ def full(gateway: httpx.Client) -> httpx.Response:
     response = gateway.get("/hp-full", headers=CLIENT_HEADERS)
     assert response.status_code == 200
     return response
-
-
-def _api_id(gateway: httpx.Client) -> str:
-    return str(gateway.get("/hardcoded").json()["event"]["requestContext"]["apiId"])
 
 
 PASSED = [
@@ -139,7 +102,7 @@ def test_backend_gets_its_own_host_and_api_gateways_headers(
 ) -> None:
     headers = received(no_param)
     assert headers["host"] == [header_backend.removeprefix("http://")]
-    assert headers["x-amzn-apigateway-api-id"] == [_api_id(gateway)]
+    assert headers["x-amzn-apigateway-api-id"] == [served_api_id(gateway)]
     assert len(headers["x-amzn-trace-id"]) == 1
 
 
@@ -148,27 +111,6 @@ def test_backend_gets_x_forwarded_for_proto_and_port(no_param: httpx.Response) -
     headers = received(no_param)
     assert headers["x-forwarded-for"] == ["127.0.0.1"]
     assert set(headers) >= {"x-forwarded-proto", "x-forwarded-port"}
-
-
-MAPPED_SENT = {
-    "Accept": "text/html",
-    "Accept-Charset": "UTF-16",
-    "Accept-Encoding": "zstd",
-    "Age": "request_params_age",
-    "Authorization": "request_params_authorization",
-    "Content-Encoding": "compress",
-    "Content-MD5": "request_params_Content-MD5",
-    "Max-Forwards": "2",
-    "Pragma": "no-cache",
-    "Range": "bytes=0-499",
-    "Referer": "https://example.com/page",
-    "Server": "https://example.com/page",
-    "Trailer": "user-agent",
-    "Upgrade": "HTTP/2.0",
-    "User-Agent": "Override-Agent",
-    "Warn": '110 anderson/1.3.37 "Response is stale"',
-    "WWW-Authenticate": "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
-}
 
 
 @pytest.mark.aws(REMAP_HTTP_PROXY)

@@ -7,13 +7,11 @@ TestApiGatewayHeaderRemapping sent to AWS; each case cites the recording it enco
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from proxy_support import header_backend, recording, send, serve_proxy_fixture
+from proxy_support import CLIENT_HEADERS, gateway_fixture, header_backend, recording, send
 from support import Running
 
 __all__ = ["header_backend"]
@@ -29,39 +27,9 @@ RECORDED_CLIENT = {
     "tEsT-HEADeR": "aValUE",
     "authorization": "random-value",
 }
-REMAP_CLIENT = {
-    "Accept": "application/json",
-    "Accept-Charset": "UTF-8",
-    "Accept-Encoding": "br",
-    "Age": "request_Age",
-    "Authorization": "Unauthorized",
-    "Connection": "close",
-    "Content-Encoding": "deflate",
-    "Content-MD5": "request_Content-MD5",
-    "Content-Type": "application/json",
-    "Date": "request_Date",
-    "Expect": "100-continue",
-    "Max-Forwards": "2",
-    "Pragma": "cache",
-    "Proxy-Authenticate": "Basic",
-    "Range": "bytes=500-999",
-    "Referer": "https://example.com/",
-    "Server": "https://example.com/",
-    "TE": "deflate",
-    "Trailer": "Expires",
-    "Upgrade": "HTTP/2.0",
-    "User-Agent": "localStack/0.0",
-    "Via": "p.example.net",
-    "Warn": "299 localStack/0.0",
-    "WWW-Authenticate": "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
-}
 
 
-@pytest.fixture(scope="module")
-def gateway(header_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = serve_proxy_fixture(Path(tmp_path_factory.mktemp("lambda-proxy-event")), header_backend)
-    yield running
-    running.stop()
+gateway = gateway_fixture("lambda-proxy-event", client=False)
 
 
 def event(gateway: Running, target: str, headers: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
@@ -176,7 +144,7 @@ def test_request_context_has_exactly_the_recorded_fields(gateway: Running) -> No
 @pytest.fixture(scope="module")
 def remap_event(gateway: Running) -> dict[str, Any]:
     """TestApiGatewayHeaderRemapping's "no-param-integration" call, on AWS_PROXY."""
-    return event(gateway, "/test/proxy-value", REMAP_CLIENT)
+    return event(gateway, "/test/proxy-value", CLIENT_HEADERS)
 
 
 DROPPED = [

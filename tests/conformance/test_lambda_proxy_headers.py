@@ -8,13 +8,17 @@ headers API Gateway owns come back as ``x-amzn-Remapped-*``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
-from proxy_support import INTERNAL_ERROR, header_backend, recording, serve_proxy_fixture
+from proxy_support import (
+    INTERNAL_ERROR,
+    PASSED_ANSWER,
+    REMAPPED_ANSWER,
+    gateway_fixture,
+    header_backend,
+    recording,
+)
 
 __all__ = ["header_backend"]
 
@@ -32,12 +36,7 @@ REFUSED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def gateway(header_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    running = serve_proxy_fixture(Path(tmp_path_factory.mktemp("lambda-proxy-headers")), header_backend)
-    with httpx.Client(base_url=f"{running.url}/test", timeout=30) as client:
-        yield client
-    running.stop()
+gateway = gateway_fixture("lambda-proxy-headers")
 
 
 def _refused(response: httpx.Response) -> None:
@@ -46,19 +45,22 @@ def _refused(response: httpx.Response) -> None:
     assert "x-amzn-trace-id" not in response.headers
 
 
-@pytest.mark.aws(REMAP_AWS_PROXY)
-@pytest.mark.parametrize("name", REFUSED)
-def test_lambda_proxy_method_mapping_a_header_api_gateway_owns_is_500(
-    gateway: httpx.Client, name: str
+@pytest.mark.parametrize(
+    ("prefix", "name"),
+    [
+        pytest.param(prefix, name, marks=pytest.mark.aws(source), id=f"{kind}-{name}")
+        for kind, prefix, source in [
+            # AWS_PROXY ignores request parameters, yet these make every call fail.
+            ("AWS_PROXY", "lp", REMAP_AWS_PROXY),
+            ("AWS", "a", REMAP_AWS),
+        ]
+        for name in REFUSED
+    ],
+)
+def test_lambda_method_mapping_a_header_api_gateway_owns_is_500(
+    gateway: httpx.Client, prefix: str, name: str
 ) -> None:
-    """AWS_PROXY ignores request parameters, yet these make every call fail."""
-    _refused(gateway.get(f"/lp-refused/{name}"))
-
-
-@pytest.mark.aws(REMAP_AWS)
-@pytest.mark.parametrize("name", REFUSED)
-def test_lambda_method_mapping_a_header_api_gateway_owns_is_500(gateway: httpx.Client, name: str) -> None:
-    _refused(gateway.get(f"/a-refused/{name}"))
+    _refused(gateway.get(f"/{prefix}-refused/{name}"))
 
 
 @pytest.mark.aws(REMAP_AWS)
@@ -75,38 +77,6 @@ def full(gateway: httpx.Client) -> httpx.Response:
     response = gateway.get("/a-full", headers={"Accept": "application/json", "Via": "p.example.net"})
     assert response.status_code == 200
     return response
-
-
-PASSED_ANSWER = [
-    "Accept",
-    "Accept-Charset",
-    "Accept-Encoding",
-    "Age",
-    "Content-Encoding",
-    "Content-Type",
-    "Pragma",
-    "Range",
-    "Referer",
-    "TE",
-    "Via",
-    "Warn",
-]
-REMAPPED_ANSWER = [
-    "Authorization",
-    "Connection",
-    "Content-Length",
-    "Content-MD5",
-    "Date",
-    "Expect",
-    "Host",
-    "Max-Forwards",
-    "Proxy-Authenticate",
-    "Server",
-    "Trailer",
-    "Upgrade",
-    "User-Agent",
-    "WWW-Authenticate",
-]
 
 
 @pytest.mark.aws(REMAP_AWS)

@@ -8,14 +8,12 @@ the answer it wants, as test_aws_proxy_response_payload_format_validation did ag
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from proxy_support import INTERNAL_ERROR, header_backend, recording, serve_proxy_fixture
+from proxy_support import INTERNAL_ERROR, gateway_fixture, header_backend, recording
 
 __all__ = ["header_backend"]
 
@@ -23,12 +21,7 @@ FORMAT = recording("test_apigateway_lambda", "test_aws_proxy_response_payload_fo
 B64 = base64.b64encode(b"test-data").decode()
 
 
-@pytest.fixture(scope="module")
-def gateway(header_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    running = serve_proxy_fixture(Path(tmp_path_factory.mktemp("lambda-proxy-response")), header_backend)
-    with httpx.Client(base_url=f"{running.url}/test", timeout=30) as client:
-        yield client
-    running.stop()
+gateway = gateway_fixture("lambda-proxy-response")
 
 
 def answer(gateway: httpx.Client, result: Any) -> httpx.Response:

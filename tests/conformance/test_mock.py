@@ -8,31 +8,20 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from mapping_support import serve_fixture
-from support import Running
+from mapping_support import GUIDE, JSON_HEADERS, gateway_fixture
 
 LS = "localstack:tests/aws/services/apigateway/"
 INTEGRATIONS = LS + "test_apigateway_integrations.snapshot.json::tests/aws/services/apigateway/"
 INTEGRATIONS += "test_apigateway_integrations.py::"
 BASIC = LS + "test_apigateway_basic.snapshot.json::tests/aws/services/apigateway/test_apigateway_basic.py::"
-GUIDE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
 MOCK_GUIDE = GUIDE + "how-to-mock-integration.html"
 OVERRIDES_GUIDE = GUIDE + "apigateway-override-request-response-parameters.html"
-JSON_HEADERS = {"Content-Type": "application/json"}
 
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    running: Running = serve_fixture("mock.yaml", Path(tmp_path_factory.mktemp("mock")))
-    with httpx.Client(base_url=f"{running.url}/dev", timeout=30) as client:
-        yield client
-    running.stop()
+gateway = gateway_fixture("mock.yaml", "dev", backend=False)
 
 
 def _b64(document: dict[str, str]) -> str:

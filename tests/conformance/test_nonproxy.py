@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mapping_support import echo_backend, serve_fixture
+from mapping_support import GUIDE, JSON_HEADERS, echo_backend, serve_fixture
 from support import Running
 
 __all__ = ["echo_backend"]
@@ -32,11 +32,9 @@ LAMBDA_INVOKE = (
     "localstack:tests/aws/services/lambda_/test_lambda.snapshot.json::tests/aws/services/lambda_/"
     "test_lambda.py::TestLambdaErrors::test_lambda_invoke_payload_encoding_error"
 )
-GUIDE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
 OVERRIDES_GUIDE = GUIDE + "apigateway-override-request-response-parameters.html"
 REFERENCE = GUIDE + "api-gateway-mapping-template-reference.html"
 ENCODINGS = GUIDE + "api-gateway-payload-encodings-workflow.html"
-JSON_HEADERS = {"Content-Type": "application/json"}
 INTERNAL_ERROR = {"message": "Internal server error"}
 NOT_JSON = "Could not parse request body into json: Could not parse payload into json: "
 

@@ -8,13 +8,11 @@ MOCK method, ``/{proxy+}`` its Lambda proxy method (the function answers its eve
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from proxy_support import header_backend, recording, serve_proxy_fixture
+from proxy_support import gateway_fixture, header_backend, recording
 
 __all__ = ["header_backend"]
 
@@ -26,12 +24,7 @@ ROOT_ONLY = "Root=1-3152b799-8954dae64eda91bc9a23a7e8"
 NEW_TRACE = re.compile(r"Root=1-([0-9a-f]{8})-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0")
 
 
-@pytest.fixture(scope="module")
-def gateway(header_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    running = serve_proxy_fixture(Path(tmp_path_factory.mktemp("trace")), header_backend)
-    with httpx.Client(base_url=f"{running.url}/test", timeout=30) as client:
-        yield client
-    running.stop()
+gateway = gateway_fixture("trace")
 
 
 @pytest.mark.aws(TRACE_ID)

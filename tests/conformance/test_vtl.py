@@ -7,15 +7,12 @@ of tests/mapping_support.py; each case cites the recording or guide page it enco
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from mapping_support import echo_backend, serve_fixture
-from support import Running
+from mapping_support import GUIDE, JSON_HEADERS, echo_backend, gateway_fixture
 
 __all__ = ["echo_backend"]
 
@@ -26,18 +23,10 @@ COMMON = (
 )
 PATH_FORMATTING = COMMON + "test_input_path_template_formatting"
 BODY_FORMATTING = COMMON + "test_input_body_formatting"
-GUIDE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
 REFERENCE = GUIDE + "api-gateway-mapping-template-reference.html"
 EXAMPLES = GUIDE + "api-gateway-mapping-variable-examples.html"
-JSON_HEADERS = {"Content-Type": "application/json"}
 
-
-@pytest.fixture(scope="module")
-def gateway(echo_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    running: Running = serve_fixture("vtl.yaml", Path(tmp_path_factory.mktemp("vtl")), echo_backend)
-    with httpx.Client(base_url=f"{running.url}/vtl", timeout=30) as client:
-        yield client
-    running.stop()
+gateway = gateway_fixture("vtl.yaml", "vtl")
 
 
 def _post(

@@ -34,6 +34,7 @@ from corpus_support import (
     OVERRIDES,
     REFUSED_ON_DEPLOY,
     expected_routes,
+    import_row,
     manifest_rows,
     must_import,
     network_guard,
@@ -42,7 +43,6 @@ from corpus_support import (
 )
 from support import free_port, tollway_cmd
 from tollway.controlplane.importing import DEFAULT_STAGE
-from tollway.formats.loader import import_file
 from tollway.model.ids import api_id
 
 SERVERS = 16
@@ -88,7 +88,7 @@ class Batch:
 
 def _corpus_file(row: dict[str, str]) -> CorpusFile:
     overrides = OVERRIDES.get(row["path"], {})
-    result = import_file(str(CORPUS / row["path"]), parameter_overrides=overrides)
+    result = import_row(row)
     stages = [
         (api_id(imported.key), spec)
         for imported in result.apis

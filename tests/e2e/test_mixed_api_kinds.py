@@ -23,9 +23,29 @@ def handler(event, context):
     return {"statusCode": 200, "body": "from " + context.function_name}
 """
 
-TEMPLATE = """
+SAM = """
 Transform: AWS::Serverless-2016-10-31
 Resources:
+"""
+
+
+def _function(name: str, event: str) -> str:
+    """A Resources entry: a Python function of src/app.py with the one event ``Get``."""
+    return f"""\
+  {name}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Get: {event}
+"""
+
+
+TEMPLATE = (
+    SAM
+    + """\
   Http:
     Type: AWS::Serverless::HttpApi
   Chat:
@@ -35,36 +55,12 @@ Resources:
   Rest:
     Type: AWS::Serverless::Api
     Properties: {StageName: v1}
-  HttpFn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      Handler: app.handler
-      CodeUri: src/
-      Events:
-        Get: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: /h, Method: get}}
-  RestFn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      Handler: app.handler
-      CodeUri: src/
-      Events:
-        Get: {Type: Api, Properties: {RestApiId: !Ref Rest, Path: /r, Method: get}}
 """
+    + _function("HttpFn", "{Type: HttpApi, Properties: {ApiId: !Ref Http, Path: /h, Method: get}}")
+    + _function("RestFn", "{Type: Api, Properties: {RestApiId: !Ref Rest, Path: /r, Method: get}}")
+)
 
-HTTP_ONLY = """
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  HttpFn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      Handler: app.handler
-      CodeUri: src/
-      Events:
-        Get: {Type: HttpApi, Properties: {Path: /h, Method: get}}
-"""
+HTTP_ONLY = SAM + _function("HttpFn", "{Type: HttpApi, Properties: {Path: /h, Method: get}}")
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ import pytest
 
 from corpus_support import (
     CORPUS,
-    OVERRIDES,
     REFUSED_ON_DEPLOY,
     expected_routes,
+    import_row,
     manifest_rows,
     must_import,
     normalise,
@@ -31,7 +31,6 @@ from corpus_support import (
 from tollway.controlplane.importing import DEFAULT_STAGE
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.errors import DefinitionError
-from tollway.formats.loader import import_file
 from tollway.model.api import Deployment, Stage, StageSpec
 from tollway.model.ids import api_id
 from tollway.model.imported import ImportResult
@@ -84,9 +83,8 @@ def unserved_routes(routes: set[tuple[str, str]], served: list[ServedStage]) -> 
 @pytest.mark.parametrize("row", [pytest.param(row, id=row["path"]) for row in ROWS])
 def test_corpus_file(row: dict[str, str]) -> None:
     path = str(CORPUS / row["path"])
-    overrides = OVERRIDES.get(row["path"])
     if must_import(row):
-        result = import_file(path, parameter_overrides=overrides)
+        result = import_row(row)
         missing = expected_routes(row) - imported_routes(result)
         assert not missing, f"routes missing from the import: {sorted(missing)}"
         refused = REFUSED_ON_DEPLOY.get(row["path"])
@@ -98,7 +96,7 @@ def test_corpus_file(row: dict[str, str]) -> None:
         assert not unserved, f"routes imported but not served: {sorted(unserved)}"
         return
     try:
-        result = import_file(path, parameter_overrides=overrides)
+        result = import_row(row)
     except DefinitionError as exc:
         assert path in str(exc), f"the error does not name the file: {exc}"
         return
