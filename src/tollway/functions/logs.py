@@ -70,8 +70,9 @@ class LogStore:
             log = self._logs[name] = _FunctionLog(path)
         return log
 
-    def write(self, name: str, data: bytes) -> None:
-        """Append ``data`` to the function's log."""
+    def write(self, name: str, data: bytes, *, flush: bool = True) -> None:
+        """Append ``data`` to the function's log (to its file at once unless ``flush`` is
+        False: then with the next write that flushes)."""
         if not data:
             return
         if self.echo is not None:
@@ -83,6 +84,8 @@ class LogStore:
             log.size -= len(log.chunks.popleft())
         if log.file is not None:
             log.file.write(data)
+            if not flush:
+                return
             log.file.flush()
             if log.file.tell() > self.rotate_bytes:
                 self._rotate(log)

@@ -92,10 +92,10 @@ class Pool:
             failure = await self._start(inst, request_id)
             init_ms = inst.init_ms
             if failure is not None:
-                self._emit(inst, start_line(request_id, target.version))
+                self._emit(inst, start_line(request_id, target.version), flush=False)
                 return self._finish(inst, request_id, failure, 0.0, init_ms)
         inst.tail = tail
-        self._emit(inst, start_line(request_id, target.version))
+        self._emit(inst, start_line(request_id, target.version), flush=False)
         began = time.perf_counter()
         try:
             outcome = await inst.invoke(request_id, arn, payload, trace_id)
@@ -119,7 +119,6 @@ class Pool:
     def _finish(
         self, inst: Instance, request_id: str, outcome: Outcome, duration_ms: float, init_ms: float | None
     ) -> InvokeResult:
-        self._emit(inst, end_line(request_id))
         report = report_line(
             request_id,
             duration_ms,
@@ -129,7 +128,7 @@ class Pool:
             outcome.status,
             outcome.error_type,
         )
-        self._emit(inst, report)
+        self._emit(inst, end_line(request_id) + report)
         tail = inst.tail.text() if inst.tail is not None else ""
         inst.tail = None
         self._release(inst, outcome.fatal)
@@ -140,8 +139,10 @@ class Pool:
             log_tail=tail,
         )
 
-    def _emit(self, inst: Instance, data: bytes) -> None:
-        self.logs.write(inst.name, data)
+    def _emit(self, inst: Instance, data: bytes, *, flush: bool = True) -> None:
+        """Log ``data``; START goes unflushed: the function's output or END+REPORT, always
+        written after it, flush it with them (one write per invocation, not three)."""
+        self.logs.write(inst.name, data, flush=flush)
         if inst.tail is not None:
             inst.tail.write(data)
 
