@@ -5,15 +5,23 @@ with a ``log_dir`` each function appends to ``<log_dir>/<name>.log``, which is r
 ``<name>.log.1`` once it passes ``rotate_bytes`` (so ``tollway logs NAME --follow`` can read it
 from another process). An ``echo`` sees every byte too (``serve`` shows function output on
 its console, see ``console``).
+
+Every worker of ``serve --workers N`` appends to the same files (``O_APPEND``: whole writes
+never interleave) and may rotate them; a worker that finds its file already rotated by
+another reopens the new one instead of rotating it again. A file that cannot be written is
+reported once and skipped: logging never fails an invocation.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections import deque
 from collections.abc import Callable
 from typing import BinaryIO
+
+_log = logging.getLogger("tollway.functions")
 
 LOG_TAIL_BYTES = 4096
 """Lambda's ``LogResult`` (``X-Amz-Log-Type: Tail``) holds the last 4 KB of the invocation log."""
@@ -76,25 +84,28 @@ class LogStore:
         if not data:
             return
         if self.echo is not None:
-            self.echo(data)
+            try:
+                self.echo(data)
+            except Exception:  # a broken console must not fail the invocation
+                self.echo = None
+                _log.exception("function output no longer shown on the console")
         log = self._log(name)
         log.chunks.append(data)
         log.size += len(data)
         while log.size - len(log.chunks[0]) >= self.keep_bytes:
             log.size -= len(log.chunks.popleft())
-        if log.file is not None:
+        if log.file is None:
+            return
+        try:
             log.file.write(data)
             if not flush:
                 return
             log.file.flush()
             if log.file.tell() > self.rotate_bytes:
-                self._rotate(log)
-
-    def _rotate(self, log: _FunctionLog) -> None:
-        assert log.file is not None and log.path is not None
-        log.file.close()
-        os.replace(log.path, log.path + ".1")
-        log.file = open(log.path, "ab")  # noqa: SIM115 (kept open)
+                _rotate(log)
+        except (OSError, ValueError) as exc:
+            log.file = None
+            _log.warning("function log %s not written from now on: %s", log.path, exc)
 
     def tail(self, name: str) -> str:
         """The most recent log output of ``name`` (at most ``keep_bytes``), as text."""
@@ -109,6 +120,22 @@ class LogStore:
             if log.file is not None:
                 log.file.close()
                 log.file = None
+
+
+def _rotate(log: _FunctionLog) -> None:
+    """Move the file to ``.1`` and continue in a new one, unless another process already did:
+    then only reopen (renaming the other's fresh file would drop its newest lines)."""
+    assert log.file is not None and log.path is not None
+    mine = os.fstat(log.file.fileno())
+    try:
+        current = os.stat(log.path)
+        if (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+            os.replace(log.path, log.path + ".1")
+    except FileNotFoundError:  # another worker is between its rename and its reopen
+        pass
+    finally:
+        log.file.close()
+        log.file = open(log.path, "ab")  # noqa: SIM115 (kept open)
 
 
 def start_line(request_id: str, version: str) -> bytes:

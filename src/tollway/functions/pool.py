@@ -95,9 +95,9 @@ class Pool:
                 self._emit(inst, start_line(request_id, target.version), flush=False)
                 return self._finish(inst, request_id, failure, 0.0, init_ms)
         inst.tail = tail
-        self._emit(inst, start_line(request_id, target.version), flush=False)
         began = time.perf_counter()
         try:
+            self._emit(inst, start_line(request_id, target.version), flush=False)
             outcome = await inst.invoke(request_id, arn, payload, trace_id)
         except BaseException:  # cancelled mid-invocation: the instance is in an unknown state
             self._discard(inst)

@@ -66,3 +66,40 @@ def test_log_file_is_appended_and_rotated_at_its_size_bound(tmp_path: Path) -> N
     logs.close()
     assert (tmp_path / "logs" / "fn.log.1").read_bytes() == b"123456789012"
     assert (tmp_path / "logs" / "fn.log").read_bytes() == b"new"
+
+
+def test_workers_sharing_a_log_file_rotate_it_once_and_keep_writing(tmp_path: Path) -> None:
+    folder = str(tmp_path / "logs")
+    first, second = LogStore(folder, rotate_bytes=10), LogStore(folder, rotate_bytes=10)
+    first.write("fn", b"aaaaaa")
+    second.write("fn", b"bbbbbb")  # the shared file passes 10 bytes: the second rotates it
+    first.write("fn", b"cccccc")  # the first's file was rotated under it: it reopens, no rename
+    second.write("fn", b"dd")
+    first.close()
+    second.close()
+    assert (tmp_path / "logs" / "fn.log.1").read_bytes() == b"aaaaaabbbbbbcccccc"
+    assert (tmp_path / "logs" / "fn.log").read_bytes() == b"dd"
+
+
+def test_a_log_file_that_cannot_be_written_is_skipped_not_raised(tmp_path: Path) -> None:
+    logs = LogStore(str(tmp_path / "logs"), rotate_bytes=10)
+    logs.write("fn", b"123")
+    (tmp_path / "logs" / "fn.log").unlink()
+    (tmp_path / "logs").rmdir()  # rotating must reopen in a folder that is gone
+    logs.write("fn", b"4567890123")
+    logs.write("fn", b"after")
+    assert logs.tail("fn") == "1234567890123after"
+
+
+def test_a_console_that_fails_stops_echoing_without_failing_the_write(tmp_path: Path) -> None:
+    shown: list[bytes] = []
+
+    def echo(data: bytes) -> None:
+        shown.append(data)
+        raise OSError("console closed")
+
+    logs = LogStore(None, echo=echo)
+    logs.write("fn", b"one")
+    logs.write("fn", b"two")
+    assert shown == [b"one"]
+    assert logs.tail("fn") == "onetwo"
