@@ -23,7 +23,7 @@ import jsonschema
 import msgspec
 from suite.files import VALIDATE_BODY
 
-from tollway.dataplane import validation
+from tollway.dataplane.validation import rules as validation
 from tollway.model.api import Method, Model, RequestValidator, RestApi
 
 ORDER = {

@@ -1,7 +1,7 @@
 """Peak resident memory of a peer's process tree, sampled from /proc while the load runs.
 
 The tree is split in two: the gateway's own processes, and its function instances (processes
-whose command line contains the peer's function marker, e.g. tollway's functions/bootstrap.py).
+whose command line contains the peer's function marker, e.g. tollway's functions/runtime/bootstrap.py).
 """
 
 from __future__ import annotations

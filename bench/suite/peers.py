@@ -310,7 +310,7 @@ def tollway_peer(workers: int, state: str | None = None, jwt: bool = False) -> P
         options, headers, cleanup = _user_pool(ctx, folder)
         return Launch([*cmd, *options], TOLLWAY_PATHS[scenario], folder, headers=headers, cleanup=cleanup)
 
-    marker = "functions/bootstrap.py"
+    marker = "functions/runtime/bootstrap.py"
     if state:
         return Peer(f"tollway-{workers}w-redis", frozenset({"key_plan"}), _need_tollway_and_redis, launch)
     if jwt:

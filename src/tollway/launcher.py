@@ -24,26 +24,26 @@ from pathlib import Path
 import uvloop
 
 from tollway.controlplane.service import ControlPlane
-from tollway.dataplane.access import Access, AccessIndex
 from tollway.dataplane.app import Gateway
-from tollway.dataplane.auth_cognito import UserPool, pool_for
-from tollway.dataplane.auth_iam import IdentityIndex
-from tollway.dataplane.auth_services import AuthServices
+from tollway.dataplane.authorizers.cognito import UserPool, pool_for
+from tollway.dataplane.authorizers.iam import IdentityIndex
+from tollway.dataplane.authorizers.services import AuthServices
 from tollway.dataplane.integrations.http import HttpClient
 from tollway.dataplane.integrations.lambda_ import LambdaIntegration
 from tollway.dataplane.integrations.mock import MockIntegration
-from tollway.dataplane.invoke_api import InvokeApi
 from tollway.dataplane.server import HttpProtocol, ServerState
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
+from tollway.dataplane.usage_plans.access import Access, AccessIndex
 from tollway.errors import TollwayError
 from tollway.formats.env_vars import EnvOverrides
 from tollway.formats.identities import load_identities_file
-from tollway.functions.build import build_dir_for, default_build_root
-from tollway.functions.console import Console
-from tollway.functions.layer_build import resolve_layers
-from tollway.functions.local import LocalExecutor
-from tollway.functions.watch import code_stamp
+from tollway.functions.packaging.build import build_dir_for, default_build_root
+from tollway.functions.packaging.layer_build import resolve_layers
+from tollway.functions.packaging.watch import code_stamp
+from tollway.functions.runtime.console import Console
+from tollway.functions.runtime.invoke_api import InvokeApi
+from tollway.functions.runtime.local import LocalExecutor
 from tollway.model.functions import FunctionDef
 from tollway.state import open_state
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT, LocalBucket

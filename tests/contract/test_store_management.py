@@ -12,7 +12,7 @@ import pytest
 
 from contract.test_store_contract import BACKENDS, Backend
 from tollway.errors import StoreError
-from tollway.model.management import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
+from tollway.model.plans import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
 from tollway.stores import Store, open_store
 from tollway.stores.sqlite_schema import MIGRATIONS, migrate
 

@@ -8,14 +8,14 @@ import json
 from dataclasses import replace
 
 from tollway.dataplane.app import Gateway
-from tollway.dataplane.auth_services import AuthServices
+from tollway.dataplane.authorizers.services import AuthServices
 from tollway.dataplane.context import Request
 from tollway.dataplane.integrations.mock import MockIntegration
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import compile_stage
 from tollway.formats.openapi import rest_api_from_openapi
 from tollway.formats.yamlio import parse_text
-from tollway.functions.executor import InvokeResult
+from tollway.functions.runtime.executor import InvokeResult
 from tollway.model import Deployment, Stage
 
 URI = (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tollway.functions.build import (
+from tollway.functions.packaging.build import (
     MARKER,
     BuildError,
     BuildOutcome,

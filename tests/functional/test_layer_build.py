@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tollway.functions.build import MARKER, BuildError
-from tollway.functions.layer_build import LayerOutcome, build_layers, layer_folder, resolve_layers
+from tollway.functions.packaging.build import MARKER, BuildError
+from tollway.functions.packaging.layer_build import LayerOutcome, build_layers, layer_folder, resolve_layers
 from tollway.model.functions import FunctionConfig
 
 POWERTOOLS = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:62"

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tollway.functions.executor import FunctionNotFound, InvokeResult, TooManyRequests
-from tollway.functions.local import LocalExecutor
+from tollway.functions.runtime.executor import FunctionNotFound, InvokeResult, TooManyRequests
+from tollway.functions.runtime.local import LocalExecutor
 from tollway.model.functions import FunctionAlias, FunctionConfig, FunctionDef
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "functions"

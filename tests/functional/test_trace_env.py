@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tollway.functions.local import LocalExecutor
+from tollway.functions.runtime.local import LocalExecutor
 from tollway.model.functions import FunctionConfig, FunctionDef
 
 TRACE = re.compile(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0")

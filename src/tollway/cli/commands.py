@@ -12,7 +12,7 @@ from tollway.controlplane.service import ControlPlane
 from tollway.stores import open_store
 
 if TYPE_CHECKING:
-    from tollway.dataplane.auth_cognito import UserPool
+    from tollway.dataplane.authorizers.cognito import UserPool
 
 
 def run(args: argparse.Namespace, store_url: str) -> int:
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, store_url: str) -> int:
 
         return functions.run(args, control, store_url, overrides)
     if command in ("keys", "plans", "usage"):
-        from tollway.cli import management
+        from tollway.cli import plans as management
 
         return management.run(args, control)
     if command == "stages":
@@ -81,7 +81,7 @@ def _pair(text: str) -> tuple[str, str]:
 
 def _user_pools(issuers: list[str], client_ids: list[str]) -> dict[str, UserPool]:
     """``--user-pool-issuer ARN=URL`` and ``--user-pool-client-id ARN=ID`` by pool ARN."""
-    from tollway.dataplane.auth_cognito import UserPool, pool_for
+    from tollway.dataplane.authorizers.cognito import UserPool, pool_for
 
     found: dict[str, tuple[str | None, list[str]]] = {}
     for option, items in (("--user-pool-issuer", issuers), ("--user-pool-client-id", client_ids)):

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from tollway.cli import options, project
 from tollway.controlplane.service import ControlPlane
-from tollway.functions.build import build_all, build_dir_for, default_build_root
-from tollway.functions.console import Console
-from tollway.functions.executor import FunctionNotFound
-from tollway.functions.layer_build import build_layers, resolve_layers
-from tollway.functions.local import LocalExecutor
+from tollway.functions.packaging.build import build_all, build_dir_for, default_build_root
+from tollway.functions.packaging.layer_build import build_layers, resolve_layers
+from tollway.functions.runtime.console import Console
+from tollway.functions.runtime.executor import FunctionNotFound
+from tollway.functions.runtime.local import LocalExecutor
 from tollway.launcher import log_dir
 from tollway.model.functions import FunctionDef
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tollway.functions.sample_events import SAMPLES, generate
+from tollway.cli.sample_events import SAMPLES, generate
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

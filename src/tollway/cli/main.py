@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import NoReturn, cast
 
 from tollway import __version__
-from tollway.cli import functions, generate_event, identities, management, options
+from tollway.cli import functions, generate_event, identities, options
+from tollway.cli import plans as management
 from tollway.errors import TollwayError
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
 

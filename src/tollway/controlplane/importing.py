@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from tollway.controlplane.functions import store_imported
-from tollway.controlplane.management_import import apply_management
+from tollway.controlplane.plans_import import apply_management
 from tollway.controlplane.validate import stage_name_problem, variables_problem
 from tollway.controlplane.views import ImportOutcome
 from tollway.errors import DefinitionError

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tollway.controlplane import management
-from tollway.controlplane.management import name_problem, value_problem
+from tollway.controlplane import plans as management
+from tollway.controlplane.plans import name_problem, value_problem
 from tollway.errors import TollwayError
-from tollway.model.management import ApiKey
+from tollway.model.plans import ApiKey
 from tollway.stores.base import StoreWriter
 
 REQUIRED = ("key", "name")

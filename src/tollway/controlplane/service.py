@@ -12,13 +12,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Literal, Protocol
 
-from tollway.controlplane import functions, identities, management
+from tollway.controlplane import functions, identities
+from tollway.controlplane import plans as management
 from tollway.controlplane.errors import BadRequest, NotFound
 from tollway.controlplane.exporting import render_export
 from tollway.controlplane.ids import DEPLOYMENT_ID, random_deployment_id
 from tollway.controlplane.importing import Applier
 from tollway.controlplane.keyfile import apply_key_rows, parse_key_file
-from tollway.controlplane.management import PlanChanges
+from tollway.controlplane.plans import PlanChanges
 from tollway.controlplane.validate import stage_name_problem, variables_problem
 from tollway.controlplane.views import ApiSummary, ImportOutcome
 from tollway.dataplane.snapshot import compile_stage
@@ -26,7 +27,7 @@ from tollway.model.api import Deployment, RestApi, Stage
 from tollway.model.functions import FunctionAlias, FunctionDef
 from tollway.model.identity import ACCOUNT_ID, Identity
 from tollway.model.imported import ImportResult
-from tollway.model.management import ApiKey, UsagePlan
+from tollway.model.plans import ApiKey, UsagePlan
 from tollway.stores.base import ApiRecord, FunctionRecord, Store, StoreReader, StoreWriter
 
 _ID_ATTEMPTS = 20

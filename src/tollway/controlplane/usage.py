@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tollway.controlplane.errors import BadRequest
-from tollway.model.management import QuotaSettings, UsagePlan
+from tollway.model.plans import QuotaSettings, UsagePlan
 from tollway.state.base import StateBackend, usage_key
 from tollway.state.periods import period_start
 

@@ -1,0 +1,1 @@
+"""The data plane: serves frozen deployments through the request pipelines (``pipelines``)."""

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from tollway.dataplane import pipeline
 from tollway.dataplane.context import Request, RequestContext, Response
-from tollway.dataplane.invoke_api import PREFIX as INVOKE_PREFIX
-from tollway.dataplane.invoke_api import InvokeApi
 from tollway.dataplane.request_ids import extended_request_id, request_id
 from tollway.dataplane.routing.normalize import normalize_path
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage
+from tollway.functions.runtime.invoke_api import PREFIX as INVOKE_PREFIX
+from tollway.functions.runtime.invoke_api import InvokeApi
 
 _HOST_SUFFIX = ".execute-api.localhost"
 _USER_REQUEST = "_user_request_"

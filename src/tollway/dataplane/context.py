@@ -13,9 +13,9 @@ from tollway.errors import GatewayError
 
 if TYPE_CHECKING:
     from tollway.auth.policy import Verdict
-    from tollway.dataplane.access import Grant
     from tollway.dataplane.mapping.overrides import Overrides
     from tollway.dataplane.snapshot import CompiledMethod, ServedStage
+    from tollway.dataplane.usage_plans.access import Grant
 
 
 @dataclass(slots=True)

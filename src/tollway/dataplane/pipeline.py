@@ -21,18 +21,18 @@ from dataclasses import dataclass
 
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.services import Services
-from tollway.dataplane.stages.api_key import api_key
-from tollway.dataplane.stages.authorize import authorize, authorize_now
-from tollway.dataplane.stages.integrate import integrate
-from tollway.dataplane.stages.map_request import map_request
-from tollway.dataplane.stages.map_response import map_response
-from tollway.dataplane.stages.on_error import on_error
-from tollway.dataplane.stages.parse import parse
-from tollway.dataplane.stages.resource_policy import resource_policy
-from tollway.dataplane.stages.respond import respond
-from tollway.dataplane.stages.route import route
-from tollway.dataplane.stages.throttle import throttle, throttle_now
-from tollway.dataplane.stages.validate import validate
+from tollway.dataplane.steps.api_key import api_key
+from tollway.dataplane.steps.authorize import authorize, authorize_now
+from tollway.dataplane.steps.integrate import integrate
+from tollway.dataplane.steps.map_request import map_request
+from tollway.dataplane.steps.map_response import map_response
+from tollway.dataplane.steps.on_error import on_error
+from tollway.dataplane.steps.parse import parse
+from tollway.dataplane.steps.resource_policy import resource_policy
+from tollway.dataplane.steps.respond import respond
+from tollway.dataplane.steps.route import route
+from tollway.dataplane.steps.throttle import throttle, throttle_now
+from tollway.dataplane.steps.validate import validate
 from tollway.errors import ApiConfigurationError, GatewayError
 
 log = logging.getLogger("tollway.gateway")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from tollway.dataplane.access import Access
-from tollway.dataplane.auth_services import AuthServices
+from tollway.dataplane.authorizers.services import AuthServices
 from tollway.dataplane.integrations.base import Integration
+from tollway.dataplane.usage_plans.access import Access
 from tollway.state.memory import MemoryState
 
 

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from tollway.auth.policy import Policy, PolicyError, compile_policy
-from tollway.dataplane.authorizers import NO_AUTH, MethodAuth, compile_authorizers, method_auth
-from tollway.dataplane.binary import BinaryTypes
+from tollway.dataplane.authorizers.compile import NO_AUTH, MethodAuth, compile_authorizers, method_auth
 from tollway.dataplane.constants import ACCOUNT_ID, REGION
 from tollway.dataplane.gateway_responses import GatewayResponses, compile_gateway_responses
-from tollway.dataplane.headers import refused_mapping
+from tollway.dataplane.integrations.headers import refused_mapping
 from tollway.dataplane.integrations.mock import mock_status
+from tollway.dataplane.mapping.binary import BinaryTypes
 from tollway.dataplane.mapping.params import (
     RequestParameterMapper,
     ResponseParameterMapper,
@@ -26,9 +26,9 @@ from tollway.dataplane.mapping.params import (
 )
 from tollway.dataplane.mapping.vtl import CompiledTemplate, TemplateError, compile_template
 from tollway.dataplane.routing.index import RouteIndex
-from tollway.dataplane.validation import RequestCheck, compile_validation
+from tollway.dataplane.validation.rules import RequestCheck, compile_validation
 from tollway.errors import ApiConfigurationError, DefinitionError
-from tollway.functions.arn import function_from_uri
+from tollway.functions.runtime.arn import function_from_uri
 from tollway.model import Deployment, Integration, IntegrationResponse, Method, RestApi, Stage
 from tollway.model.ids import resource_id
 from tollway.state.base import Bucket

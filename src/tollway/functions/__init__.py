@@ -1,1 +1,2 @@
-"""The Lambda-compatible function runtime: definitions are in ``tollway.model.functions``."""
+"""Lambda-compatible functions: the runtime (``runtime``) and code packaging (``packaging``);
+definitions are in ``tollway.model.functions``."""

@@ -31,7 +31,7 @@ class FunctionConfig:
     layers: tuple[str, ...] = ()
     """The function's layers in merge order: absolute paths of local layer folders (or zips),
     and the ARNs of layers the template does not hold (``tollway build`` installs the ones it
-    knows, see ``tollway.functions.powertools``; the others are not run)."""
+    knows, see ``tollway.functions.packaging.powertools``; the others are not run)."""
     layer_builds: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Local layers that ``tollway build`` builds (``Metadata: BuildMethod``): layer path ->
     (build method: ``python3.x`` or ``makefile``, the layer's logical id)."""

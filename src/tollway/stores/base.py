@@ -16,7 +16,7 @@ from tollway.model.api import Deployment, RestApi, Stage
 from tollway.model.functions import FunctionDef
 from tollway.model.identity import Identity
 from tollway.model.imported import ManagementResource
-from tollway.model.management import ApiKey, UsagePlan
+from tollway.model.plans import ApiKey, UsagePlan
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from tollway.errors import StoreError
 from tollway.model.api import Deployment, Stage
 from tollway.model.identity import Identity
 from tollway.model.imported import ManagementResource
-from tollway.model.management import ApiKey, UsagePlan
+from tollway.model.plans import ApiKey, UsagePlan
 from tollway.stores.base import ApiRecord, FunctionRecord
 from tollway.stores.sqlite_schema import migrate
 from tollway.stores.sqlite_session import Session

@@ -10,7 +10,7 @@ from tollway.model.imported import ManagementResource
 from tollway.stores import codec
 from tollway.stores.base import ApiRecord, FunctionRecord
 from tollway.stores.sqlite_identities import IdentityRows
-from tollway.stores.sqlite_management import ManagementRows
+from tollway.stores.sqlite_plans import ManagementRows
 
 _STAGE_ORDER = " ORDER BY api_id, name"
 

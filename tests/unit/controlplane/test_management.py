@@ -14,14 +14,14 @@ import pytest
 
 from tollway.controlplane.errors import BadRequest, Conflict, NotFound
 from tollway.controlplane.keyfile import KeyFileError
-from tollway.controlplane.management import PlanChanges
+from tollway.controlplane.plans import PlanChanges
 from tollway.controlplane.service import ControlPlane
 from tollway.controlplane.usage import build_usage, read_usage
 from tollway.errors import DefinitionError
 from tollway.model import ids
 from tollway.model.api import Integration, Method, Resource, RestApi, StageSpec
 from tollway.model.imported import ImportedApi, ImportResult, ManagementResource
-from tollway.model.management import QuotaSettings, ThrottleSettings, UsagePlan
+from tollway.model.plans import QuotaSettings, ThrottleSettings, UsagePlan
 from tollway.state import Bucket, MemoryState, usage_key
 from tollway.stores import Store, open_store
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from tollway.dataplane.binary import BinaryTypes, convert_request_body, convert_response_body
+from tollway.dataplane.mapping.binary import BinaryTypes, convert_request_body, convert_response_body
 from tollway.errors import ApiConfigurationError
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\xff"

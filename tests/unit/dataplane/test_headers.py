@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tollway.dataplane.context import IntegrationRequest, Request, RequestContext
-from tollway.dataplane.headers import (
+from tollway.dataplane.integrations.headers import (
     mapped_response_headers,
     proxy_request_headers,
     proxy_response_headers,
     refused_mapping,
 )
 from tollway.dataplane.integrations.http import _encode
+from tollway.dataplane.mapping.variables import template_inputs
 from tollway.dataplane.services import Services
-from tollway.dataplane.stages.parse import parse
-from tollway.dataplane.variables import template_inputs
+from tollway.dataplane.steps.parse import parse
 
 SERVICES = Services(integrations={}, clock=lambda: 0.0)
 

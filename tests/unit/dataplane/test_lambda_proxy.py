@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tollway.dataplane.context import IntegrationResult, Request, RequestContext, Response
-from tollway.dataplane.lambda_proxy import event_request, spelled_path_params
+from tollway.dataplane.integrations.lambda_proxy.proxy import event_request, spelled_path_params
+from tollway.dataplane.integrations.tracing import trace_header
 from tollway.dataplane.routing.normalize import normalize_path
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
-from tollway.dataplane.stages.map_request import map_request
-from tollway.dataplane.stages.map_response import map_response
-from tollway.dataplane.stages.parse import parse
-from tollway.dataplane.stages.respond import respond
-from tollway.dataplane.stages.route import route
-from tollway.dataplane.tracing import trace_header
+from tollway.dataplane.steps.map_request import map_request
+from tollway.dataplane.steps.map_response import map_response
+from tollway.dataplane.steps.parse import parse
+from tollway.dataplane.steps.respond import respond
+from tollway.dataplane.steps.route import route
 from tollway.errors import GatewayError
 from tollway.model import Deployment, Integration, Method, Resource, RestApi, Stage
 

@@ -9,10 +9,10 @@ import pytest
 from tollway.dataplane.context import IntegrationResult, Request, RequestContext, Response
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
-from tollway.dataplane.stages.map_request import map_request
-from tollway.dataplane.stages.map_response import map_response
-from tollway.dataplane.stages.parse import parse
-from tollway.dataplane.stages.route import route
+from tollway.dataplane.steps.map_request import map_request
+from tollway.dataplane.steps.map_response import map_response
+from tollway.dataplane.steps.parse import parse
+from tollway.dataplane.steps.route import route
 from tollway.errors import ApiConfigurationError
 from tollway.model import Deployment, Integration, IntegrationResponse, Method, Resource, RestApi, Stage
 

@@ -9,13 +9,13 @@ import pytest
 from tollway.dataplane.context import IntegrationRequest, IntegrationResult, Request, RequestContext, Response
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
-from tollway.dataplane.stages.integrate import integrate
-from tollway.dataplane.stages.map_request import map_request
-from tollway.dataplane.stages.map_response import map_response
-from tollway.dataplane.stages.on_error import on_error
-from tollway.dataplane.stages.parse import parse
-from tollway.dataplane.stages.respond import respond
-from tollway.dataplane.stages.route import route
+from tollway.dataplane.steps.integrate import integrate
+from tollway.dataplane.steps.map_request import map_request
+from tollway.dataplane.steps.map_response import map_response
+from tollway.dataplane.steps.on_error import on_error
+from tollway.dataplane.steps.parse import parse
+from tollway.dataplane.steps.respond import respond
+from tollway.dataplane.steps.route import route
 from tollway.errors import (
     ApiConfigurationError,
     GatewayError,

@@ -6,12 +6,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from tollway.dataplane.access import Access, AccessIndex, Grant
 from tollway.dataplane.snapshot import stage_bucket
-from tollway.dataplane.stages.throttle import _limits, throttle_now
+from tollway.dataplane.steps.throttle import _limits, throttle_now
+from tollway.dataplane.usage_plans.access import Access, AccessIndex, Grant
 from tollway.errors import QuotaExceeded, Throttled
 from tollway.model.api import MethodSetting, Stage
-from tollway.model.management import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
+from tollway.model.plans import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
 from tollway.state.base import Bucket, Quota
 from tollway.state.local_bucket import LocalBucket
 from tollway.state.memory import MemoryState

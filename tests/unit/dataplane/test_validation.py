@@ -1,6 +1,6 @@
 """Request validation as Amazon API Gateway's request validators do it.
 
-AWS facts these tests pin (see the module docstring of ``tollway.dataplane.validation``):
+AWS facts these tests pin (see the module docstring of ``tollway.dataplane.validation.rules``):
 parameters before body; ``Missing required request parameters: [x-header-param, issuer, qs1]``
 (recorded against AWS); ``Invalid request body`` with fge-worded validation errors, e.g.
 ``[instance type (string) does not match any allowed primitive type (allowed: ["integer","number"])]``
@@ -18,8 +18,7 @@ import pytest
 
 from tollway.dataplane.gateway_responses import compile_gateway_responses
 from tollway.dataplane.mapping.inputs import TemplateInputs
-from tollway.dataplane.schema_errors import schema_errors
-from tollway.dataplane.validation import (
+from tollway.dataplane.validation.rules import (
     NOT_JSON,
     Failure,
     RequestCheck,
@@ -27,6 +26,7 @@ from tollway.dataplane.validation import (
     compile_validation,
     find_failure,
 )
+from tollway.dataplane.validation.schema_errors import schema_errors
 from tollway.errors import BadRequestBody, BadRequestParameters, DefinitionError
 from tollway.model.api import Method, Model, RequestValidator, RestApi
 

@@ -15,7 +15,7 @@ import pytest
 from corpus_support import CORPUS, manifest_rows
 from tollway.errors import DefinitionError
 from tollway.formats.loader import import_file
-from tollway.functions.snapshots import snapshot_code
+from tollway.functions.packaging.snapshots import snapshot_code
 from tollway.model.functions import FunctionAlias, FunctionConfig, FunctionDef
 from tollway.model.imported import ImportResult
 

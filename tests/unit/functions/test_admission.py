@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from tollway.functions.admission import Admission
-from tollway.functions.executor import TooManyRequests
+from tollway.functions.runtime.admission import Admission
+from tollway.functions.runtime.executor import TooManyRequests
 
 
 async def test_reserved_concurrency_over_its_limit_throttles_at_once() -> None:

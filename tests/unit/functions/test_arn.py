@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tollway.functions.arn import FunctionRef, function_from_uri, parse_function
+from tollway.functions.runtime.arn import FunctionRef, function_from_uri, parse_function
 
 PREFIX = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
 

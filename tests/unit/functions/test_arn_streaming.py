@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tollway.functions.arn import FunctionRef, function_from_uri
+from tollway.functions.runtime.arn import FunctionRef, function_from_uri
 
 
 def test_a_response_streaming_uri_names_its_function() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tollway.functions import code
+from tollway.functions.runtime import code
 from tollway.model.functions import FunctionConfig
 
 

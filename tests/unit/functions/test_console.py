@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from tollway.functions.console import Console
+from tollway.functions.runtime.console import Console
 
 
 def read_all(fd: int) -> bytes:

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from tollway.functions.events import (
+from tollway.dataplane.integrations.lambda_proxy.events import (
     EventRequest,
     build_v1_event,
     build_v2_event,

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from tollway.functions import faults
+from tollway.functions.runtime import faults
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tollway.functions.logs import LogStore, TailBuffer, end_line, report_line, start_line
+from tollway.functions.runtime.logs import LogStore, TailBuffer, end_line, report_line, start_line
 
 RID = "3604209a-e9a3-11e6-939a-754dd98c7be3"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tollway.functions.executor import FunctionNotFound
-from tollway.functions.local import parse_function_name, pick_version
+from tollway.functions.runtime.executor import FunctionNotFound
+from tollway.functions.runtime.local import parse_function_name, pick_version
 from tollway.model.functions import FunctionAlias
 
 

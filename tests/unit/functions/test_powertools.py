@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tollway.functions.powertools import VERSIONS, is_layer_arn, parse_layer_arn, requirement
+from tollway.functions.packaging.powertools import VERSIONS, is_layer_arn, parse_layer_arn, requirement
 
 ACCOUNT = "017000801446"
 

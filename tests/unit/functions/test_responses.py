@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from tollway.errors import TollwayError
-from tollway.functions.responses import (
+from tollway.dataplane.integrations.lambda_proxy.responses import (
     MalformedResponse,
     ProxyResponse,
     parse_v1_response,
     parse_v2_response,
 )
+from tollway.errors import TollwayError
 
 JSON = ("Content-Type", "application/json")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tollway.functions.local import LocalExecutor
-from tollway.functions.runtimes import IMAGE, runs_here
+from tollway.functions.runtime.local import LocalExecutor
+from tollway.functions.runtime.runtimes import IMAGE, runs_here
 from tollway.model.functions import FunctionConfig, FunctionDef
 
 

@@ -7,7 +7,7 @@ import importlib.metadata
 import os
 from pathlib import Path
 
-from tollway.functions import sdk
+from tollway.functions.runtime import sdk
 
 
 def test_the_runtime_sdk_folder_holds_boto3_and_its_dependencies_only() -> None:

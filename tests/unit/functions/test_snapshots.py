@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tollway.functions.snapshots import snapshot_code
+from tollway.functions.packaging.snapshots import snapshot_code
 
 
 @pytest.fixture(autouse=True)

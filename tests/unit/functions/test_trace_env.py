@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import tollway.functions.bootstrap as bootstrap
+import tollway.functions.runtime.bootstrap as bootstrap
 
 PROBE = """
 import os, sys

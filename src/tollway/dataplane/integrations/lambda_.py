@@ -10,7 +10,7 @@ import asyncio
 
 from tollway.dataplane.context import IntegrationRequest, IntegrationResult
 from tollway.errors import ApiConfigurationError, FunctionThrottled, IntegrationTimeout
-from tollway.functions.executor import Executor, FunctionNotFound, TooManyRequests
+from tollway.functions.runtime.executor import Executor, FunctionNotFound, TooManyRequests
 
 FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
 TRACE_HEADER = "X-Amzn-Trace-Id"

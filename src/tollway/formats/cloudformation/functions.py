@@ -10,7 +10,7 @@ Decisions where AWS has nothing to say offline:
 
 - every function is kept, whatever its runtime: its routes exist as on AWS. tollway runs
   the Python ones; invoking any other (Node.js, Java, ``provided``, a container image)
-  fails as a function whose runtime cannot start (``tollway.functions.runtimes``), and they
+  fails as a function whose runtime cannot start (``tollway.functions.runtime.runtimes``), and they
   are named in one warning;
 - inline code (``ZipFile`` / ``InlineCode``) is written, as CloudFormation does, to a file
   ``index.py``, in a folder named by the code's hash under ``inline_root()``;
@@ -43,9 +43,9 @@ from tollway.formats.cloudformation.functions_props import (
 )
 from tollway.formats.cloudformation.intrinsics import Resolver
 from tollway.formats.cloudformation.sam import LOCAL_KEY_PREFIX, PLACEHOLDER_BUCKET
-from tollway.functions.powertools import is_layer_arn, requirement
-from tollway.functions.runtimes import IMAGE, describe, runs_here
-from tollway.functions.snapshots import snapshot_code
+from tollway.functions.packaging.powertools import is_layer_arn, requirement
+from tollway.functions.packaging.snapshots import snapshot_code
+from tollway.functions.runtime.runtimes import IMAGE, describe, runs_here
 from tollway.model.functions import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,

@@ -1,0 +1,39 @@
+"""What the authorization stages need besides the request: one instance per worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tollway.dataplane.authorizers.cognito import UserPool
+from tollway.dataplane.authorizers.iam import IdentityIndex
+from tollway.dataplane.authorizers.lambda_ import AuthorizerResult, ResultCache
+from tollway.functions.runtime.executor import Executor
+
+if TYPE_CHECKING:
+    from tollway.auth.jwks import JwksCache
+
+
+@dataclass(slots=True)
+class AuthServices:
+    """Lambda authorizers' executor and result cache, user pools' keys, IAM identities."""
+
+    executor: Executor | None = None
+    cache: ResultCache[AuthorizerResult] = field(default_factory=ResultCache)
+    claims: ResultCache[dict[str, str]] = field(default_factory=ResultCache)
+    """Verified user pool tokens' claims, by authorizer, scopes and token, until the earlier
+    of the authorizer's TTL and the token's expiry."""
+    user_pools: dict[str, UserPool] = field(default_factory=dict)
+    """User pool ARN -> issuer and app clients (``serve --user-pool-issuer/--user-pool-client-id``)."""
+    identities: IdentityIndex = field(default_factory=IdentityIndex)
+    """SigV4 signers: the store's identities and ``serve --identities FILE``; swapped on change."""
+    _jwks: JwksCache | None = None
+
+    @property
+    def jwks(self) -> JwksCache:
+        """User pools' keys, made on first use (PyJWT loads only for user pool tokens)."""
+        if self._jwks is None:
+            from tollway.auth.jwks import JwksCache
+
+            self._jwks = JwksCache()
+        return self._jwks

@@ -1,0 +1,67 @@
+"""Who may call: API keys and the usage plans that grant them an API stage.
+
+Built once per change of the store (like a deployment snapshot) and swapped whole. Keys are
+found by the SHA-256 of their value, then compared in constant time, so a lookup neither
+scans every key nor leaks a value's prefix through timing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tollway.model.plans import ApiKey, ApiStage, UsagePlan
+from tollway.state.base import StateBackend
+from tollway.state.local_bucket import LocalBucket
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A key's access to one API stage, through one usage plan (AWS: one plan per key per stage)."""
+
+    key: ApiKey
+    plan: UsagePlan
+    stage: ApiStage
+
+
+class AccessIndex:
+    """Keys by value and the plan granting each key each API stage."""
+
+    def __init__(self, keys: Iterable[ApiKey] = (), plans: Iterable[UsagePlan] = ()) -> None:
+        self._by_digest = {_digest(key.value): key for key in keys}
+        by_id = {key.id: key for key in self._by_digest.values()}
+        self._grants: dict[tuple[str, str, str], Grant] = {}
+        for plan in plans:
+            for stage in plan.api_stages:
+                for key_id in plan.key_ids:
+                    key = by_id.get(key_id)
+                    if key is not None:
+                        self._grants[(key_id, stage.api_id, stage.stage)] = Grant(key, plan, stage)
+
+    def find(self, value: str) -> ApiKey | None:
+        """The key whose value is ``value`` (enabled or not), or None."""
+        key = self._by_digest.get(_digest(value))
+        if key is None or not hmac.compare_digest(key.value.encode(), value.encode()):
+            return None
+        return key
+
+    def grant(self, key_id: str, api_id: str, stage: str) -> Grant | None:
+        return self._grants.get((key_id, api_id, stage))
+
+
+class Access:
+    """What the api_key and throttle stages read: the current index, the state backend and
+    this process's share of the account-level limit."""
+
+    def __init__(
+        self, state: StateBackend, index: AccessIndex | None = None, account: LocalBucket | None = None
+    ) -> None:
+        self.state = state
+        self.index = index or AccessIndex()
+        self.account = account or LocalBucket()
+
+
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.encode()).digest()
