@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from support import EXAMPLES, free_port, run_cli, start_server, tollway_cmd, write
-from tollway.functions.sample_events import SAMPLES
+from tollway.cli.sample_events import SAMPLES
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
