@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from tollway.dataplane.app import Gateway
-from tollway.dataplane.context import IntegrationRequest, IntegrationResult, Request, Response
 from tollway.dataplane.integrations.mock import MockIntegration
+from tollway.dataplane.messages import IntegrationRequest, IntegrationResult, Request, Response
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.formats.openapi import rest_api_from_openapi

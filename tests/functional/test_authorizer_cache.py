@@ -9,8 +9,8 @@ from dataclasses import replace
 
 from tollway.dataplane.app import Gateway
 from tollway.dataplane.authorizers.services import AuthServices
-from tollway.dataplane.context import Request
 from tollway.dataplane.integrations.mock import MockIntegration
+from tollway.dataplane.messages import Request
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import compile_stage
 from tollway.formats.openapi import rest_api_from_openapi

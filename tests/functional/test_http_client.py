@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from tollway.dataplane.context import IntegrationRequest
 from tollway.dataplane.integrations.http import HttpClient
+from tollway.dataplane.messages import IntegrationRequest
 from tollway.errors import IntegrationFailure, IntegrationTimeout
 
 Answer = Callable[[bytes], bytes | None]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tollway.dataplane.app import Gateway
-from tollway.dataplane.context import IntegrationRequest, IntegrationResult
+from tollway.dataplane.messages import IntegrationRequest, IntegrationResult
 from tollway.dataplane.server import HttpProtocol, ServerState
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import compile_stage

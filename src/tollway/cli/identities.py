@@ -15,7 +15,8 @@ from pathlib import Path
 
 from tollway.controlplane.errors import BadRequest
 from tollway.controlplane.service import ControlPlane
-from tollway.model.identity import ACCOUNT_ID, Identity
+from tollway.model.account import ACCOUNT_ID
+from tollway.model.identity import Identity
 from tollway.stores import open_store
 
 SECRET_NOTICE = (

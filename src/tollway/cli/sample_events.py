@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tollway.dataplane.integrations.lambda_proxy.events import EventRequest, build_v1_event, build_v2_event
+from tollway.model.account import ACCOUNT_ID, REGION
 
 SAMPLE_EPOCH_MS = 1_583_348_638_390  # 04/Mar/2020:19:03:58 +0000, the date of AWS's own samples
 SAMPLE_IP = "203.0.113.7"
@@ -247,13 +248,13 @@ def _kinesis(o: Mapping[str, str]) -> dict[str, Any]:
     return {"Records": [record]}
 
 
-_WHERE = {"account-id": "123456789012", "region": "us-east-1", "partition": "aws"}
+_WHERE = {"account-id": ACCOUNT_ID, "region": REGION, "partition": "aws"}
 _REST = {**_WHERE, "stage": "prod", "method": "POST", "resource": "/{proxy+}", "api-id": "1234567890"}
 _PROXY = {k: v for k, v in _REST.items() if k != "partition"} | {
     "path": "path/to/resource",
     "body": '{"test":"body"}',
 }
-_BUCKET = {"region": "us-east-1", "partition": "aws", "bucket": "example-bucket", "key": "test/key"}
+_BUCKET = {"region": REGION, "partition": "aws", "bucket": "example-bucket", "key": "test/key"}
 
 SAMPLES: dict[str, dict[str, Sample]] = {
     "apigateway": {

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from tollway.controlplane.errors import BadRequest, NotFound
-from tollway.dataplane.constants import ACCOUNT_ID, REGION
 from tollway.functions.packaging.snapshots import snapshot_code
+from tollway.model.account import ACCOUNT_ID, REGION
 from tollway.model.functions import LATEST, FunctionAlias, FunctionConfig, FunctionDef
 from tollway.stores.base import FunctionRecord, StoreReader, StoreWriter
 

@@ -23,9 +23,10 @@ from tollway.controlplane.plans import PlanChanges
 from tollway.controlplane.validate import stage_name_problem, variables_problem
 from tollway.controlplane.views import ApiSummary, ImportOutcome
 from tollway.dataplane.snapshot import compile_stage
+from tollway.model.account import ACCOUNT_ID
 from tollway.model.api import Deployment, RestApi, Stage
 from tollway.model.functions import FunctionAlias, FunctionDef
-from tollway.model.identity import ACCOUNT_ID, Identity
+from tollway.model.identity import Identity
 from tollway.model.imported import ImportResult
 from tollway.model.plans import ApiKey, UsagePlan
 from tollway.stores.base import ApiRecord, FunctionRecord, Store, StoreReader, StoreWriter

@@ -1,7 +1,7 @@
-"""The typed context that the pipeline's stages share.
+"""The typed context that the pipeline's steps share.
 
-One ``RequestContext`` lives for one request. Each stage reads what earlier stages
-produced and fills in its own fields; only ``respond`` turns it into HTTP bytes.
+One ``RequestContext`` lives for one request. Each step reads what earlier steps
+produced and fills in its own fields; only ``respond`` finishes the response.
 """
 
 from __future__ import annotations
@@ -14,51 +14,9 @@ from tollway.errors import GatewayError
 if TYPE_CHECKING:
     from tollway.auth.policy import Verdict
     from tollway.dataplane.mapping.overrides import Overrides
+    from tollway.dataplane.messages import IntegrationRequest, IntegrationResult, Request, Response
     from tollway.dataplane.snapshot import CompiledMethod, ServedStage
     from tollway.dataplane.usage_plans.access import Grant
-
-
-@dataclass(slots=True)
-class Request:
-    """The client's request as parsed by the server (``parse`` stage input)."""
-
-    method: str
-    target: str
-    """The raw request target (``/prod/pets?x=1``)."""
-    headers: list[tuple[str, str]]
-    """Header names as the client sent them, in order, repeated names kept."""
-    body: bytes
-    source_ip: str
-    protocol: str = "HTTP/1.1"
-
-
-@dataclass(slots=True)
-class IntegrationRequest:
-    """What ``map_request`` built for the backend."""
-
-    method: str
-    url: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    timeout_s: float
-
-
-@dataclass(slots=True)
-class IntegrationResult:
-    """What the backend answered (``integrate`` stage output)."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-@dataclass(slots=True)
-class Response:
-    """The response to send. Built by ``map_response`` or ``on_error``; sent by ``respond``."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
 
 
 @dataclass(slots=True)
@@ -73,13 +31,13 @@ class RequestContext:
     time_epoch_ms: int
     """``$context.requestTimeEpoch``: when the request arrived."""
     served: ServedStage | None = None
-    """The API stage the request is addressed to (set by the app before the pipeline)."""
+    """The API stage the request is addressed to (``address``)."""
     path: str = "/"
     """The request path within the stage (``/pets/1``), still percent-encoded, in its one
-    normal spelling: what routing, authorization, policies and keys decide on."""
+    normal spelling: what routing, authorization, policies and keys decide on (``address``)."""
     raw_path: str = ""
-    """The path within the stage exactly as the client spelled it (``//a/./%62``); empty when
-    the app did not say. Lambda proxy events report this spelling."""
+    """The path within the stage exactly as the client spelled it (``//a/./%62``)
+    (``address``). Lambda proxy events report this spelling."""
     query: dict[str, list[str]] = field(default_factory=dict)
     """Query string parameters, all values, decoded (``parse``)."""
     header_map: dict[str, str] = field(default_factory=dict)
@@ -87,6 +45,13 @@ class RequestContext:
     headers: list[tuple[str, str]] = field(default_factory=list)
     """The method request's headers: the client's, in order, without those API Gateway drops
     on arrival (``Connection``, ``Content-Length``...; see ``headers.py``) (``parse``)."""
+    host: str = ""
+    """The ``Host`` header as sent, port included (``parse``)."""
+    media_type: str = ""
+    """The request's ``Content-Type`` without parameters, lower-cased; "" without one (``parse``)."""
+    accept: str | None = None
+    """The first media type of ``Accept``, lower-cased (AWS honours only the first), or None
+    (``parse``)."""
     trace_id: str = ""
     """The ``X-Amzn-Trace-Id`` of this request once an integration needed it (``tracing``)."""
     method: CompiledMethod | None = None

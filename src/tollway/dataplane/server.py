@@ -17,12 +17,12 @@ import httptools
 
 from tollway.dataplane.app import Gateway
 from tollway.dataplane.constants import MAX_BODY_BYTES, MAX_HEADER_BYTES
-from tollway.dataplane.context import Request, Response
+from tollway.dataplane.messages import Request, Response
 
 log = logging.getLogger("tollway.server")
 
 _NOT_BEGUN: Any = object()
-"""Queued behind a request in flight: ``Gateway.begin`` has not run yet."""
+"""Queued behind a request in flight: ``Gateway.answer`` has not run yet."""
 
 LINGER_S = 2.0
 """How long a rejected connection is read (and dropped) before it is closed."""
@@ -173,11 +173,11 @@ class HttpProtocol(asyncio.Protocol):
         keep_alive = parser.should_keep_alive() and not self._server.shutting_down
         if self._task is None:
             # Nothing in flight: run it now, as far as it goes without waiting.
-            begun = self._gateway.begin(request)
-            if isinstance(begun, Response):
-                self._send(request, begun, keep_alive)
+            answer = self._gateway.answer(request)
+            if isinstance(answer, Response):
+                self._send(request, answer, keep_alive)
                 return
-            self._queue.append((request, keep_alive, begun))
+            self._queue.append((request, keep_alive, answer))
             self._task = asyncio.get_running_loop().create_task(self._serve())
             return
         self._queue.append((request, keep_alive, _NOT_BEGUN))
@@ -226,12 +226,12 @@ class HttpProtocol(asyncio.Protocol):
     async def _serve(self) -> None:
         try:
             while self._queue:
-                request, keep_alive, begun = self._queue.popleft()
+                request, keep_alive, answer = self._queue.popleft()
                 if self._server.shutting_down:  # decided when its turn comes, as it is answered
                     keep_alive = False
-                if begun is _NOT_BEGUN:
-                    begun = self._gateway.begin(request)
-                response = await self._gateway.complete(request, begun)
+                if answer is _NOT_BEGUN:
+                    answer = self._gateway.answer(request)
+                response = answer if isinstance(answer, Response) else await answer
                 if not self._send(request, response, keep_alive):
                     return
                 if len(self._queue) <= 32 and self._transport is not None:

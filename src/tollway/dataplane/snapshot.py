@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 
 from tollway.auth.policy import Policy, PolicyError, compile_policy
 from tollway.dataplane.authorizers.compile import NO_AUTH, MethodAuth, compile_authorizers, method_auth
-from tollway.dataplane.constants import ACCOUNT_ID, REGION
 from tollway.dataplane.gateway_responses import GatewayResponses, compile_gateway_responses
 from tollway.dataplane.integrations.headers import refused_mapping
 from tollway.dataplane.integrations.mock import mock_status
@@ -30,6 +29,7 @@ from tollway.dataplane.validation.rules import RequestCheck, compile_validation
 from tollway.errors import ApiConfigurationError, DefinitionError
 from tollway.functions.runtime.arn import function_from_uri
 from tollway.model import Deployment, Integration, IntegrationResponse, Method, RestApi, Stage
+from tollway.model.account import ACCOUNT_ID, REGION
 from tollway.model.ids import resource_id
 from tollway.state.base import Bucket
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT

@@ -27,8 +27,8 @@ from typing import Any
 from tollway.auth.policy import PolicyError, compile_policy
 from tollway.errors import DefinitionError
 from tollway.formats.yamlio import load_file
+from tollway.model.account import ACCOUNT_ID
 from tollway.model.identity import (
-    ACCOUNT_ID,
     Identity,
     access_key_id_problem,
     account_id_problem,

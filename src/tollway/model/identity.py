@@ -15,9 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-ACCOUNT_ID = "123456789012"
-"""tollway's account, the same value as ``tollway.dataplane.constants.ACCOUNT_ID`` (repeated
-here because the model imports nothing of tollway)."""
+from tollway.model.account import ACCOUNT_ID
 
 MAX_NAME = 64
 MIN_KEY_ID, MAX_KEY_ID = 16, 128

@@ -107,6 +107,13 @@ class StateBackend(Protocol):
         """
         ...
 
+    def admit_now(
+        self, buckets: Sequence[Bucket], quota: Quota | None, usage_key: str | None, now: float
+    ) -> Decision | None:
+        """``admit`` without waiting, when this backend can decide so (its state is in this
+        process); None when only ``admit`` can tell, and nothing was consumed."""
+        ...
+
     async def usage(self, keys: Sequence[str]) -> dict[str, int]:
         """The current value of each usage counter (0 when absent)."""
         ...

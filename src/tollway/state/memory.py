@@ -79,7 +79,7 @@ class MemoryState:
     def admit_now(
         self, buckets: Sequence[Bucket], quota: Quota | None, usage_key: str | None, now: float
     ) -> Decision:
-        """``admit`` without waiting: the gateway calls this in its synchronous stages."""
+        """``admit`` without waiting: this state is in the process, so always decided."""
         self._tick(now)
         levels: list[tuple[float, float]] = []
         for bucket in buckets:

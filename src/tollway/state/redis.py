@@ -118,6 +118,12 @@ class RedisState:
         await self._mark_up()
         return _decision(reply)
 
+    def admit_now(
+        self, buckets: Sequence[Bucket], quota: Quota | None, usage_key: str | None, now: float
+    ) -> Decision | None:
+        """Always None: the shared counters are in Redis, one round trip away."""
+        return None
+
     async def usage(self, keys: Sequence[str]) -> dict[str, int]:
         if not keys:
             return {}

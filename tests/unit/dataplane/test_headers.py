@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tollway.dataplane.context import IntegrationRequest, Request, RequestContext
+from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.headers import (
     mapped_response_headers,
     proxy_request_headers,
@@ -13,6 +13,7 @@ from tollway.dataplane.integrations.headers import (
 )
 from tollway.dataplane.integrations.http import _encode
 from tollway.dataplane.mapping.variables import template_inputs
+from tollway.dataplane.messages import IntegrationRequest, Request
 from tollway.dataplane.services import Services
 from tollway.dataplane.steps.parse import parse
 

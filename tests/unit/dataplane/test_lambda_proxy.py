@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tollway.dataplane.context import IntegrationResult, Request, RequestContext, Response
+from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.lambda_proxy.proxy import event_request, spelled_path_params
 from tollway.dataplane.integrations.tracing import trace_header
+from tollway.dataplane.messages import IntegrationResult, Request, Response
 from tollway.dataplane.routing.normalize import normalize_path
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from tollway.dataplane.context import IntegrationRequest, IntegrationResult, Request, RequestContext, Response
+from tollway.dataplane.context import RequestContext
+from tollway.dataplane.messages import IntegrationRequest, IntegrationResult, Request, Response
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.dataplane.steps.integrate import integrate

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 from tollway.dataplane.app import Gateway
-from tollway.dataplane.context import Request
 from tollway.dataplane.integrations.mock import MockIntegration
+from tollway.dataplane.messages import Request
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.model import (

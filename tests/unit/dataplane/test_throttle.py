@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from tollway.dataplane.snapshot import stage_bucket
-from tollway.dataplane.steps.throttle import _limits, throttle_now
+from tollway.dataplane.steps.throttle import _limits, throttle
 from tollway.dataplane.usage_plans.access import Access, AccessIndex, Grant
 from tollway.errors import QuotaExceeded, Throttled
 from tollway.model.api import MethodSetting, Stage
@@ -39,7 +39,7 @@ def services(now: float, account: LocalBucket | None = None) -> SimpleNamespace:
 
 
 def limits(ctx: SimpleNamespace, now: float) -> tuple[list[Bucket], Quota | None, str | None, float]:
-    return _limits(ctx, ctx.method, now)  # type: ignore[arg-type]
+    return _limits(ctx, ctx.method, {}, now)  # type: ignore[arg-type]
 
 
 def test_per_key_per_method_bucket_comes_before_the_per_key_bucket_aws_order() -> None:
@@ -81,34 +81,34 @@ def test_a_quota_offset_moves_the_day_its_periods_start() -> None:
 def test_rejections_raise_aws_gateway_errors() -> None:
     granted = grant(QuotaSettings(1, "DAY"))
     on = services(NOV_25)
-    assert throttle_now(ctx_for(granted), on) is True  # type: ignore[arg-type]
+    assert throttle(ctx_for(granted), on) is None  # type: ignore[arg-type]
     with pytest.raises(Throttled):  # the per-method bucket holds one token
-        throttle_now(ctx_for(granted), on)  # type: ignore[arg-type]
+        throttle(ctx_for(granted), on)  # type: ignore[arg-type]
     with pytest.raises(QuotaExceeded):  # POST has no method bucket; the day's quota is spent
-        throttle_now(ctx_for(granted, verb="POST"), on)  # type: ignore[arg-type]
+        throttle(ctx_for(granted, verb="POST"), on)  # type: ignore[arg-type]
 
 
 def test_a_stage_throttle_holds_requests_without_a_key() -> None:
     on = services(NOV_25)
     ctx = ctx_for(None, stage_bucket=Bucket("s:api:prod:/pets/GET", 0, 2))
-    assert throttle_now(ctx, on) is True  # type: ignore[arg-type]
-    assert throttle_now(ctx, on) is True  # type: ignore[arg-type]
+    assert throttle(ctx, on) is None  # type: ignore[arg-type]
+    assert throttle(ctx, on) is None  # type: ignore[arg-type]
     with pytest.raises(Throttled):
-        throttle_now(ctx, on)  # type: ignore[arg-type]
-    assert throttle_now(ctx_for(None, path="/other"), on) is True  # type: ignore[arg-type]
+        throttle(ctx, on)  # type: ignore[arg-type]
+    assert throttle(ctx_for(None, path="/other"), on) is None  # type: ignore[arg-type]
 
 
 def test_the_account_limit_comes_last_and_a_request_it_rejects_spends_no_quota() -> None:
     account = LocalBucket(rate=1, burst=2)
     granted = grant(QuotaSettings(5, "DAY"))
     on = services(NOV_25, account)
-    assert throttle_now(ctx_for(None, path="/free"), on) is True  # type: ignore[arg-type]
-    assert throttle_now(ctx_for(granted, verb="POST"), on) is True  # type: ignore[arg-type]
+    assert throttle(ctx_for(None, path="/free"), on) is None  # type: ignore[arg-type]
+    assert throttle(ctx_for(granted, verb="POST"), on) is None  # type: ignore[arg-type]
     with pytest.raises(Throttled):  # the account bucket is empty
-        throttle_now(ctx_for(granted, verb="POST"), on)  # type: ignore[arg-type]
+        throttle(ctx_for(granted, verb="POST"), on)  # type: ignore[arg-type]
     later = services(NOV_25 + 1, account)
     later.access = on.access
-    assert throttle_now(ctx_for(granted, verb="POST"), later) is True  # type: ignore[arg-type]
+    assert throttle(ctx_for(granted, verb="POST"), later) is None  # type: ignore[arg-type]
     state = on.access.state
     assert isinstance(state, MemoryState)
     assert (

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from tollway.auth.policy import Policy, PolicyError, Verdict, compile_policy
 from tollway.auth.sigv4 import Credentials
-from tollway.dataplane.constants import ACCOUNT_ID
 from tollway.errors import AccessDenied
+from tollway.model.account import ACCOUNT_ID
 from tollway.model.identity import Identity
 
 INVOKE = "execute-api:Invoke"

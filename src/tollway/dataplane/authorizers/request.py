@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from tollway.auth.policy import method_arn
-from tollway.dataplane.constants import ACCOUNT_ID, REGION
 from tollway.dataplane.context import RequestContext
+from tollway.model.account import ACCOUNT_ID, REGION
 
 
 def request_arn(ctx: RequestContext) -> str:

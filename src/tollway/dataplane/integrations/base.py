@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from tollway.dataplane.context import IntegrationRequest, IntegrationResult
+from tollway.dataplane.messages import IntegrationRequest, IntegrationResult
 
 
 class Integration(Protocol):

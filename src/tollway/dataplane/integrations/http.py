@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httptools
 
-from tollway.dataplane.context import IntegrationRequest, IntegrationResult
+from tollway.dataplane.messages import IntegrationRequest, IntegrationResult
 from tollway.errors import IntegrationFailure, IntegrationTimeout
 
 # Headers the transport owns (which headers an integration sends is decided in headers.py);

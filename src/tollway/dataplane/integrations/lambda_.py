@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tollway.dataplane.context import IntegrationRequest, IntegrationResult
+from tollway.dataplane.messages import IntegrationRequest, IntegrationResult
 from tollway.errors import ApiConfigurationError, FunctionThrottled, IntegrationTimeout
 from tollway.functions.runtime.executor import Executor, FunctionNotFound, TooManyRequests
 

@@ -7,7 +7,7 @@ from typing import Final
 
 import orjson
 
-from tollway.dataplane.context import IntegrationRequest, IntegrationResult
+from tollway.dataplane.messages import IntegrationRequest, IntegrationResult
 
 # ``{statusCode: 200}`` (what CDK's CORS preflight writes) is not JSON, yet AWS reads it
 # (recorded: test_apigateway_integrations.py::test_integration_mock_with_path_param).

@@ -6,10 +6,10 @@ from typing import Any
 
 import orjson
 
-from tollway.dataplane.constants import ACCOUNT_ID
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.lambda_proxy.events import request_time
 from tollway.dataplane.mapping.inputs import TemplateInputs
+from tollway.model.account import ACCOUNT_ID
 
 
 def context_vars(ctx: RequestContext) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """authorize: the method's authorizationType decides who may call it.
 
 * ``NONE`` passes (the resource policy, if any, was applied before).
-* ``CUSTOM`` runs a Lambda authorizer (``auth_lambda``): a cached result is applied without
-  waiting, else the function is invoked.
-* ``COGNITO_USER_POOLS`` verifies a user pool token (``auth_cognito``).
+* ``CUSTOM`` runs a Lambda authorizer (``authorizers.lambda_``): a cached result is applied
+  without waiting, else the step waits for the function.
+* ``COGNITO_USER_POOLS`` verifies a user pool token (``authorizers.cognito``): cached claims
+  without waiting, else the step waits for the issuer's keys.
 * ``AWS_IAM`` verifies the SigV4 signature of a stored identity and its policies
-  (``auth_iam``), without waiting.
+  (``authorizers.iam``), without waiting.
 
 With a resource policy, AWS's tables apply: an authorizer's Deny or the policy's Deny
 denies; a Lambda authorizer's Allow, or the policy's Allow, allows; a user pool token needs
@@ -15,6 +16,7 @@ matched, so no spelling of a path reaches a method without that method's checks.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TypeVar
 
 from tollway.auth import sigv4
@@ -33,28 +35,31 @@ from tollway.errors import AccessDenied, AuthorizerConfigurationError
 T = TypeVar("T")
 
 
-def authorize_now(ctx: RequestContext, services: Services) -> bool:
-    """Authorize without waiting when possible; False: ``authorize`` must run."""
+def authorize(ctx: RequestContext, services: Services) -> Awaitable[None] | None:
+    """Authorize without waiting when the answer is known (no authorizer, IAM, a cached
+    result); else the awaitable that invokes the authorizer or verifies the token."""
     method = ctx.method
     if method is None or method.auth.type == "NONE":
-        return True
+        return None
     if method.auth.type == "AWS_IAM":
         _iam(ctx, services)
-        return True
+        return None
     authorizer = method.auth.authorizer
     assert authorizer is not None
     if method.auth.type == "CUSTOM":
         values = auth_lambda.identity_values(ctx, authorizer)  # 401 without invoking
         found = _cached(services.auth.cache, ctx, authorizer, values, services.clock())
-        if found is not None:
-            _grant(ctx, found)
-        return found is not None
+        if found is None:
+            return _lambda(ctx, services, authorizer)
+        _grant(ctx, found)
+        return None
     token = auth_cognito.token_of(ctx, authorizer)  # 401 without a token
     key = (*method.auth.scopes, token)
     claims = _cached(services.auth.claims, ctx, authorizer, key, services.clock())
-    if claims is not None:
-        _grant_claims(ctx, claims)
-    return claims is not None
+    if claims is None:
+        return _user_pool(ctx, services, authorizer, token)
+    _grant_claims(ctx, claims)
+    return None
 
 
 def _cached(
@@ -69,16 +74,12 @@ def _cached(
     return cache.get(_cache_key(ctx, authorizer, key), now)
 
 
-async def authorize(ctx: RequestContext, services: Services) -> None:
+async def _user_pool(
+    ctx: RequestContext, services: Services, authorizer: CompiledAuthorizer, token: str
+) -> None:
     method = ctx.method
     assert method is not None
-    authorizer = method.auth.authorizer
-    assert authorizer is not None
-    if method.auth.type == "CUSTOM":
-        await _lambda(ctx, services, authorizer)
-        return
     auth = services.auth
-    token = auth_cognito.token_of(ctx, authorizer)
     now = services.clock()
     claims, expires = await auth_cognito.authenticate(
         token, authorizer, method.auth.scopes, auth.user_pools, auth.jwks, now

@@ -8,9 +8,13 @@ answers with Lambda's message (400 ``{"message": "Could not parse request body i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import orjson
 
 from tollway.dataplane.context import RequestContext
+from tollway.dataplane.integrations.base import Integration
+from tollway.dataplane.messages import IntegrationRequest
 from tollway.dataplane.services import Services
 from tollway.errors import ApiConfigurationError, GatewayError
 
@@ -30,14 +34,20 @@ class LambdaPayloadRejected(GatewayError):
     default_message = "Could not parse request body into json"
 
 
-async def integrate(ctx: RequestContext, services: Services) -> None:
-    assert ctx.method is not None and ctx.integration_request is not None
+def integrate(ctx: RequestContext, services: Services) -> Awaitable[None]:
+    """The awaitable that calls the backend (a request it refuses fails here, before it)."""
+    request = ctx.integration_request
+    assert ctx.method is not None and request is not None
     transport = services.integrations.get(ctx.method.kind)
     if transport is None:
         raise ApiConfigurationError(detail=f"no integration registered for {ctx.method.kind}")
     if ctx.method.kind == "AWS":
-        check_lambda_payload(ctx.integration_request.body)
-    ctx.integration_result = await transport.call(ctx.integration_request)
+        check_lambda_payload(request.body)
+    return _call(ctx, transport, request)
+
+
+async def _call(ctx: RequestContext, transport: Integration, request: IntegrationRequest) -> None:
+    ctx.integration_result = await transport.call(request)
 
 
 def check_lambda_payload(payload: bytes) -> None:

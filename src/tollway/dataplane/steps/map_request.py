@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, quote_plus
 
-from tollway.dataplane.context import IntegrationRequest, RequestContext, Response
+from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.forwarded import forwarded_headers
 from tollway.dataplane.integrations.headers import (
     API_ID,
@@ -26,6 +26,7 @@ from tollway.dataplane.mapping.overrides import Overrides
 from tollway.dataplane.mapping.params import MappedRequestParameters
 from tollway.dataplane.mapping.variables import template_inputs
 from tollway.dataplane.mapping.vtl import CompiledTemplate
+from tollway.dataplane.messages import IntegrationRequest
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompiledMethod
 from tollway.errors import ApiConfigurationError, UnsupportedMediaType
@@ -38,10 +39,6 @@ def map_request(ctx: RequestContext, services: Services) -> None:
     assert method is not None and ctx.served is not None
     if method.config_error is not None or method.integration is None:
         raise ApiConfigurationError(detail=method.config_error)
-    static = method.static
-    if static is not None and _media_type(ctx.header_map.get("content-type")) in ("", "application/json"):
-        ctx.response = Response(static.status, list(static.headers), static.body)
-        return
     if method.kind == "AWS_PROXY":
         ctx.integration_request = proxy_event(ctx, method)
     elif method.proxy:
@@ -81,7 +78,7 @@ def _mapped_request(ctx: RequestContext, method: CompiledMethod) -> IntegrationR
     integration = method.integration
     served = ctx.served
     assert integration is not None and served is not None
-    content_type = _media_type(ctx.header_map.get("content-type")) or "application/json"
+    content_type = ctx.media_type or "application/json"
     payload, text = convert_request_body(
         ctx.request.body, content_type, served.binary, integration.content_handling
     )
@@ -187,9 +184,3 @@ def _plus(text: str) -> str:
     """``quote_plus(text)`` (what ``urlencode`` does to each name and value), without its
     layers of calls for the common text that needs no escaping."""
     return text if _UNRESERVED(text) else quote_plus(text)
-
-
-def _media_type(value: str | None) -> str:
-    if not value:
-        return ""
-    return value.split(";", 1)[0].strip().lower()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import orjson
 
-from tollway.dataplane.context import IntegrationResult, RequestContext, Response
+from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.headers import mapped_response_headers, proxy_response_headers
 from tollway.dataplane.integrations.lambda_ import FUNCTION_ERROR_HEADER
 from tollway.dataplane.integrations.lambda_proxy.proxy import proxy_response
 from tollway.dataplane.mapping.binary import convert_response_body
 from tollway.dataplane.mapping.overrides import Overrides
 from tollway.dataplane.mapping.variables import template_inputs
+from tollway.dataplane.messages import IntegrationResult, Response
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompiledMethod, CompiledResponse
 
@@ -46,7 +47,7 @@ def _mapped_response(ctx: RequestContext, method: CompiledMethod, result: Integr
     body = result.body
     backend_type = next((v for k, v in result.headers if k.lower() == "content-type"), None)
     content_type = "application/json"  # AWS's default for integration responses
-    accept = _first_accept(ctx.header_map.get("accept"))
+    accept = ctx.accept
     template_type = _pick_template(chosen, accept)
     if template_type is not None:
         template = chosen.templates[template_type]
@@ -98,10 +99,3 @@ def _pick_template(response: CompiledResponse, accept: str | None) -> str | None
     if "application/json" in response.templates:
         return "application/json"
     return next(iter(response.templates))
-
-
-def _first_accept(value: str | None) -> str | None:
-    """Only the first Accept media type is honoured (AWS known issue)."""
-    if not value:
-        return None
-    return value.split(",", 1)[0].split(";", 1)[0].strip().lower() or None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 
-from tollway.dataplane.context import RequestContext, Response
+from tollway.dataplane.context import RequestContext
 from tollway.dataplane.gateway_responses import GatewayResponses, compile_gateway_responses
 from tollway.dataplane.mapping.variables import template_inputs
+from tollway.dataplane.messages import Response
 from tollway.dataplane.services import Services
 from tollway.errors import GatewayError
 from tollway.model import RestApi

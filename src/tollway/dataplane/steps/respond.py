@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tollway.dataplane.context import RequestContext, Response
+from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.headers import TRACE
 from tollway.dataplane.integrations.tracing import ANSWERED_FOR
+from tollway.dataplane.messages import Response
 from tollway.dataplane.services import Services
 
 

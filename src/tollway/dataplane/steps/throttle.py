@@ -14,6 +14,7 @@ spends nothing (AWS). Exceeded: 429 {"message":"Too Many Requests"} (THROTTLED) 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable
 
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.services import Services
@@ -21,45 +22,44 @@ from tollway.dataplane.snapshot import CompiledMethod
 from tollway.dataplane.usage_plans.access import Grant
 from tollway.errors import QuotaExceeded, StateUnavailableError, Throttled
 from tollway.state.base import QUOTA_EXCEEDED, THROTTLED, Bucket, Decision, Quota, usage_key
-from tollway.state.memory import MemoryState
 from tollway.state.periods import period_end, period_start, quota_key
 
 
-def throttle_now(ctx: RequestContext, services: Services) -> bool:
-    """The throttle stage without waiting, when no shared state is involved (no limit but the
-    account's, or the state is in this process); False: run ``throttle``."""
+def throttle(ctx: RequestContext, services: Services) -> Awaitable[None] | None:
+    """Decide without waiting when the state backend can (no limit but the account's, or
+    state in this process); else the awaitable that asks the shared state."""
     method = ctx.method
     if method is None:
-        return True
+        return None
     access = services.access
     now = services.clock()
     if not access.account.ready(now):
         raise Throttled()
     if ctx.grant is None and method.stage_bucket is None:
         access.account.take()
-        return True
-    state = access.state
-    if not isinstance(state, MemoryState):
-        return False
-    _apply(state.admit_now(*_limits(ctx, method, now)))
+        return None
+    limits = _limits(ctx, method, access.limits_memo, now)
+    decision = access.state.admit_now(*limits)
+    if decision is None:
+        return _shared(services, limits)
+    _apply(decision)
     access.account.take()
-    return True
+    return None
 
 
-async def throttle(ctx: RequestContext, services: Services) -> None:
-    method = ctx.method
-    assert method is not None
-    _apply(await services.access.state.admit(*_limits(ctx, method, services.clock())))
+async def _shared(services: Services, limits: tuple[list[Bucket], Quota | None, str | None, float]) -> None:
+    _apply(await services.access.state.admit(*limits))
     services.access.account.take()
 
 
 Limits = tuple[list[Bucket], Quota | None, str | None]
-_MEMO: dict[tuple[int, int, int], tuple[Grant, CompiledMethod, Limits]] = {}
+LimitsMemo = dict[tuple[int, int, int], tuple[Grant, CompiledMethod, Limits]]
+"""``_limits`` by (grant, method, UTC day), per worker (``Access.limits_memo``)."""
 _MEMO_SIZE = 10_000
 
 
 def _limits(
-    ctx: RequestContext, method: CompiledMethod, now: float
+    ctx: RequestContext, method: CompiledMethod, memo: LimitsMemo, now: float
 ) -> tuple[list[Bucket], Quota | None, str | None, float]:
     """The buckets in AWS's order, the plan's quota, the usage counter of today, and now.
     They change only with the grant, the compiled method and the UTC day, so they are built
@@ -69,12 +69,12 @@ def _limits(
         assert method.stage_bucket is not None
         return [method.stage_bucket], None, None, now
     memo_key = (id(grant), id(method), int(now // 86400))
-    found = _MEMO.get(memo_key)
+    found = memo.get(memo_key)
     if found is None or found[0] is not grant or found[1] is not method:
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
         found = (grant, method, _build(grant, method, now))
-        _MEMO[memo_key] = found
+        memo[memo_key] = found
     buckets, quota, usage = found[2]
     return buckets, quota, usage, now
 

@@ -21,6 +21,6 @@ def validate(ctx: RequestContext, services: Services) -> None:
         path_params=ctx.path_params,
         query=ctx.query,
         headers=ctx.header_map,
-        content_type=ctx.header_map.get("content-type"),
+        content_type=ctx.media_type or None,
         body=ctx.request.body,
     )

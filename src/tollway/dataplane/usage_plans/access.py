@@ -11,10 +11,14 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tollway.model.plans import ApiKey, ApiStage, UsagePlan
 from tollway.state.base import StateBackend
 from tollway.state.local_bucket import LocalBucket
+
+if TYPE_CHECKING:
+    from tollway.dataplane.steps.throttle import LimitsMemo
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,8 @@ class Access:
         self.state = state
         self.index = index or AccessIndex()
         self.account = account or LocalBucket()
+        self.limits_memo: LimitsMemo = {}
+        """The throttle step's limits by grant, method and day (built once per such triple)."""
 
 
 def _digest(value: str) -> bytes:

@@ -23,9 +23,8 @@ from typing import Any
 from tollway.errors import DefinitionError
 from tollway.formats import yamlio
 from tollway.formats.cloudformation import refs
+from tollway.model.account import ACCOUNT_ID, REGION
 
-REGION = refs.REGION
-ACCOUNT_ID = refs.ACCOUNT_ID
 NO_VALUE = object()
 """What ``Ref AWS::NoValue`` evaluates to; dropped from the enclosing dict or list."""
 

@@ -16,12 +16,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from tollway.model import ids
+from tollway.model.account import ACCOUNT_ID, REGION
 
 if TYPE_CHECKING:
     from tollway.formats.cloudformation.intrinsics import Resolver
 
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """Lambda's rule for a function name given on its own (not as an ARN)."""
 _FUNCTION_ARN = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::.*)?")

@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from tollway.errors import DefinitionError
 from tollway.formats import yamlio
-from tollway.formats.cloudformation import refs
 from tollway.formats.cloudformation.intrinsics import include_document
+from tollway.model.account import ACCOUNT_ID, REGION
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "tollway-local"
@@ -120,9 +120,7 @@ def _prepare_function(logical_id: str, props: dict[str, Any], function_globals: 
     if props.get("PackageType") == "Image" or (
         isinstance(function_globals, dict) and function_globals.get("PackageType") == "Image"
     ):
-        props.setdefault(
-            "ImageUri", f"{refs.ACCOUNT_ID}.dkr.ecr.{refs.REGION}.amazonaws.com/{logical_id}:latest"
-        )
+        props.setdefault("ImageUri", f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{logical_id}:latest")
     elif "InlineCode" not in props and "CodeUri" not in props and not global_code:
         props["CodeUri"] = f"s3://{PLACEHOLDER_BUCKET}/{logical_id}.zip"
     _placeholder_uri(props, "CodeUri", local=True)
@@ -198,7 +196,7 @@ def transform(template: dict[str, Any], source: str, parameters: dict[str, Any])
     session = boto3.session.Session(
         aws_access_key_id="tollway",
         aws_secret_access_key="tollway",
-        region_name=refs.REGION,
+        region_name=REGION,
     )
     translator = Translator(None, Parser(), boto_session=session)
     # The translator logs feature-toggle and metrics chatter at WARNING; not for our users.

@@ -15,11 +15,11 @@ from urllib.parse import parse_qs, unquote
 
 import orjson
 
-from tollway.dataplane.constants import ACCOUNT_ID, REGION
-from tollway.dataplane.context import Request, Response
+from tollway.dataplane.messages import Request, Response
 from tollway.dataplane.request_ids import request_id
 from tollway.functions.runtime.arn import parse_function
 from tollway.functions.runtime.executor import Executor, FunctionNotFound, TooManyRequests
+from tollway.model.account import ACCOUNT_ID, REGION
 
 PREFIX = "/2015-03-31/functions/"
 _SUFFIX = "/invocations"

@@ -12,6 +12,7 @@ from tollway.functions.runtime.executor import FunctionNotFound, InvokeResult
 from tollway.functions.runtime.logs import LogStore
 from tollway.functions.runtime.pool import Pool, Target
 from tollway.functions.runtime.runtimes import UnsupportedRuntimes, runs_here
+from tollway.model.account import ACCOUNT_ID, REGION
 from tollway.model.functions import LATEST, FunctionAlias, FunctionConfig, FunctionDef
 
 
@@ -54,8 +55,8 @@ class LocalExecutor:
         total_concurrency: int = 16,
         idle_timeout_s: float = 300.0,
         log_dir: str | None = None,
-        region: str = "us-east-1",
-        account_id: str = "123456789012",
+        region: str = REGION,
+        account_id: str = ACCOUNT_ID,
         build_dir_for: Callable[[FunctionDef, FunctionConfig], str | None] = lambda f, c: None,
         layers_for: Callable[[FunctionConfig], tuple[str, ...]] | None = None,
         function_output: Callable[[bytes], None] | None = None,

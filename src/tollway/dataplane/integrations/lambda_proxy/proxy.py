@@ -9,16 +9,17 @@ do the path parameters. Routing, authorization, policies and keys use the normal
 
 from __future__ import annotations
 
-from tollway.dataplane.constants import ACCOUNT_ID
-from tollway.dataplane.context import IntegrationRequest, IntegrationResult, RequestContext, Response
+from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.forwarded import forwarded_headers
 from tollway.dataplane.integrations.headers import FORWARDED, TRACE, proxy_response_headers
 from tollway.dataplane.integrations.lambda_ import FUNCTION_ERROR_HEADER, TRACE_HEADER
 from tollway.dataplane.integrations.lambda_proxy.events import EventRequest, build_v1_event, encode_event
 from tollway.dataplane.integrations.lambda_proxy.responses import MalformedResponse, parse_v1_response
 from tollway.dataplane.integrations.tracing import trace_header
+from tollway.dataplane.messages import IntegrationRequest, IntegrationResult, Response
 from tollway.dataplane.snapshot import CompiledMethod
 from tollway.errors import LambdaResponseError
+from tollway.model.account import ACCOUNT_ID
 
 _REPLACED = FORWARDED | {TRACE.lower()}
 
@@ -54,7 +55,7 @@ def event_request(ctx: RequestContext, method: CompiledMethod) -> EventRequest:
         headers=_event_headers(ctx),
         query=ctx.query,
         body=ctx.request.body,
-        is_binary=served.binary.is_binary(ctx.header_map.get("content-type")),
+        is_binary=served.binary.is_binary(ctx.media_type),
         stage=served.name,
         stage_variables=served.stage.variables,
         request_id=ctx.request_id,
@@ -119,7 +120,6 @@ def proxy_response(ctx: RequestContext, result: IntegrationResult) -> Response:
     if answer.encoded_body is not None:
         # A base64 body is decoded only for a client whose first Accept type is binary.
         served = ctx.served
-        accept = ctx.header_map.get("accept", "").split(",", 1)[0]
-        if served is None or not served.binary.is_binary(accept):
+        if served is None or not served.binary.is_binary(ctx.accept):
             body = answer.encoded_body
     return Response(answer.status, proxy_response_headers(answer.headers), body)
