@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from tollway.errors import DefinitionError
-from tollway.formats import yamlio
+from tollway.formats import unsupported, yamlio
+from tollway.formats.cloudformation import standalone
+from tollway.formats.cloudformation.template import import_template
+from tollway.formats.openapi import import_openapi_file
 from tollway.model.imported import ImportResult
 
 _JINJA = re.compile(r"\{%-?|\{\{-?\s*cookiecutter")
@@ -44,26 +47,20 @@ def import_file(
     _refuse_unrendered(path)
     doc = yamlio.load_file(path)
     if is_template(doc):
-        from tollway.formats.cloudformation.template import import_template
-
-        return import_template(doc, path, stage_name=stage_name, parameter_overrides=parameter_overrides)
+        return import_template(
+            doc, path, stage_name=stage_name, parameter_overrides=parameter_overrides, import_file=import_file
+        )
     if isinstance(doc, dict) and ("openapi" in doc or "swagger" in doc):
         _refuse_terraform(doc, path)
-        from tollway.formats.cloudformation import standalone
-
         if standalone.has_intrinsics(doc):
             result = standalone.import_openapi_with_intrinsics(doc, path, stage_name=stage_name or "prod")
         else:
-            from tollway.formats.openapi import import_openapi_file
-
             result = import_openapi_file(path, stage_name=stage_name or "prod")
         return _with_unsupported_warning(result)
     raise DefinitionError(path, "", f"not an API definition: {describe(doc)}")
 
 
 def _with_unsupported_warning(result: ImportResult) -> ImportResult:
-    from tollway.formats import unsupported
-
     ignored = unsupported.warning(result.source, unsupported.api_items(result.apis))
     return result if ignored is None else dataclasses.replace(result, warnings=(*result.warnings, ignored))
 

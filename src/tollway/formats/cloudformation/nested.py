@@ -6,12 +6,17 @@ URL, a Serverless Application Repository app, a missing file) cannot be read off
 when the parent declares REST APIs of its own they are imported and the absent child is
 named in a warning (its outputs become placeholders); otherwise the file is refused, as
 the APIs would be in the child.
+
+A child is imported the way any definition file is: ``tollway.formats.loader.import_file``,
+which imports this package, passes itself in as ``import_file``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Protocol
 
 from tollway.errors import DefinitionError
 from tollway.formats.cloudformation.apigateway import props_of
@@ -23,7 +28,17 @@ _MAX_DEPTH = 8
 _depth: ContextVar[int] = ContextVar("nested_stack_depth", default=0)
 
 
-def follow_nested_stacks(r: Resolver, result: ImportResult, *, has_rest: bool) -> ImportResult:
+class ImportFile(Protocol):
+    """How a child template is imported: ``tollway.formats.loader.import_file``."""
+
+    def __call__(
+        self, path: str, *, parameter_overrides: Mapping[str, str] | None = None
+    ) -> ImportResult: ...
+
+
+def follow_nested_stacks(
+    r: Resolver, result: ImportResult, *, has_rest: bool, import_file: ImportFile
+) -> ImportResult:
     """``result`` plus the APIs and functions of every local child template."""
     apis, management, warnings = list(result.apis), list(result.management), list(result.warnings)
     functions = list(result.functions)
@@ -44,7 +59,7 @@ def follow_nested_stacks(r: Resolver, result: ImportResult, *, has_rest: bool) -
                 raise DefinitionError(r.source, f"/Resources/{logical_id}", problem)
             warnings.append(f"{r.source}: /Resources/{logical_id}: {problem}")
             continue
-        child_result = _import_child(r, logical_id, child, props.values.get("Parameters"))
+        child_result = _import_child(r, logical_id, child, props.values.get("Parameters"), import_file)
         apis += child_result.apis
         management += child_result.management
         functions += child_result.functions
@@ -65,9 +80,9 @@ def _local_child(source: str, url: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _import_child(r: Resolver, logical_id: str, child: Path, params: object) -> ImportResult:
-    from tollway.formats.loader import import_file
-
+def _import_child(
+    r: Resolver, logical_id: str, child: Path, params: object, import_file: ImportFile
+) -> ImportResult:
     if _depth.get() >= _MAX_DEPTH:
         raise DefinitionError(r.source, f"/Resources/{logical_id}", "nested stacks are nested too deeply")
     overrides = {}

@@ -13,13 +13,32 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from tollway.model import ids
 from tollway.model.account import ACCOUNT_ID, REGION
 
-if TYPE_CHECKING:
-    from tollway.formats.cloudformation.intrinsics import Resolver
+
+class ResourceReader(Protocol):
+    """What this module reads of a template: its resources, typed and resolved.
+
+    ``intrinsics.Resolver`` is one (it evaluates ``Ref``/``Fn::GetAtt`` through this
+    module, so this module names only the part of it that it reads).
+    """
+
+    @property
+    def stack_key(self) -> str: ...
+
+    @property
+    def resources(self) -> Mapping[str, Any]: ...
+
+    def resource_enabled(self, logical_id: str) -> bool: ...
+
+    def resource_type(self, logical_id: str) -> str: ...
+
+    def resource_property(self, logical_id: str, name: str) -> Any: ...
+
 
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """Lambda's rule for a function name given on its own (not as an ARN)."""
@@ -64,7 +83,7 @@ def lambda_arn(function: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function}"
 
 
-def function_name(r: Resolver, logical_id: str) -> str:
+def function_name(r: ResourceReader, logical_id: str) -> str:
     """The name of a ``AWS::Lambda::Function``: its ``FunctionName`` when that is a valid
     function name, else its logical id (CloudFormation would generate one)."""
     name = r.resource_property(logical_id, "FunctionName")
@@ -80,7 +99,7 @@ def target_function(value: Any) -> str | None:
     return match.group(1) if match else value
 
 
-def version_numbers(r: Resolver) -> dict[str, tuple[str, str]]:
+def version_numbers(r: ResourceReader) -> dict[str, tuple[str, str]]:
     """Version logical id -> (function name, version number), numbered per function in
     template order. Versions whose resource Condition is false are not published."""
     numbers: dict[str, tuple[str, str]] = {}
@@ -96,7 +115,7 @@ def version_numbers(r: Resolver) -> dict[str, tuple[str, str]]:
     return numbers
 
 
-def layer_arn(r: Resolver, logical_id: str) -> str:
+def layer_arn(r: ResourceReader, logical_id: str) -> str:
     """``Ref`` of a layer version: its ARN, version 1 of the layer it names."""
     name = r.resource_property(logical_id, "LayerName")
     layer = name if isinstance(name, str) and name else logical_id
@@ -153,7 +172,7 @@ def _user_pool_attribute(logical_id: str, attribute: str) -> str | None:
     }.get(attribute)
 
 
-def ref_value(r: Resolver, logical_id: str) -> Any:
+def ref_value(r: ResourceReader, logical_id: str) -> Any:
     """``Ref`` of a resource (its physical id as CloudFormation would report it)."""
     kind = r.resource_type(logical_id)
     if kind == "AWS::ApiGateway::RestApi":
@@ -195,7 +214,7 @@ _ID_ATTRIBUTES = frozenset(
 )
 
 
-def attribute_value(r: Resolver, logical_id: str, attribute: str) -> Any:
+def attribute_value(r: ResourceReader, logical_id: str, attribute: str) -> Any:
     """``Fn::GetAtt`` of a resource attribute."""
     kind = r.resource_type(logical_id)
     if kind == "AWS::Lambda::Function" and attribute == "Arn":
@@ -221,16 +240,16 @@ def attribute_value(r: Resolver, logical_id: str, attribute: str) -> Any:
     return f"{logical_id}.{attribute}"
 
 
-def _named(r: Resolver, logical_id: str, prop: str) -> str:
+def _named(r: ResourceReader, logical_id: str, prop: str) -> str:
     value = r.resource_property(logical_id, prop)
     return value if isinstance(value, str) else logical_id
 
 
-def _function_arn(r: Resolver, logical_id: str) -> str:
+def _function_arn(r: ResourceReader, logical_id: str) -> str:
     function = target_function(r.resource_property(logical_id, "FunctionName"))
     return lambda_arn(function or logical_id)
 
 
-def _version_number(r: Resolver, logical_id: str) -> str:
+def _version_number(r: ResourceReader, logical_id: str) -> str:
     found = version_numbers(r).get(logical_id)
     return found[1] if found else "1"

@@ -65,11 +65,13 @@ def import_template(
     *,
     stage_name: str | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    import_file: nested.ImportFile,
 ) -> ImportResult:
     """Import every REST API a CloudFormation/SAM template declares.
 
     APIs that declare no stage get ``stage_name`` as their one stage when it is given,
-    else none (the caller then picks its default stage).
+    else none (the caller then picks its default stage). ``import_file`` imports the
+    child template of a nested stack (``tollway.formats.loader.import_file``).
     """
     source = str(path)
     stack_key = str(Path(path).resolve())
@@ -96,7 +98,7 @@ def import_template(
     functions = read_functions(resolver, sam_doc)
     result = ImportResult(source=source, apis=tuple(apis), management=tuple(management), functions=functions)
     usable = api_kinds.has_rest or bool(apis) or bool(functions)
-    result = nested.follow_nested_stacks(resolver, result, has_rest=usable)
+    result = nested.follow_nested_stacks(resolver, result, has_rest=usable, import_file=import_file)
     if api_kinds.others and not (result.apis or result.functions or result.management):
         raise api_kinds.refusal(source)
     if not result.apis and kind_warning is None:
