@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from e2e.polling import wait_until
 from support import REPO, Running, start_server
 
 PROXY = REPO / "tests" / "fixtures" / "e2e_functions" / "proxy" / "template.yaml"
@@ -83,10 +83,11 @@ def test_event_invocation_is_accepted_with_202_and_runs_in_the_background(
     result = client.invoke(FunctionName="GreetFunction", InvocationType="Event", Payload=payload)
     assert result["StatusCode"] == 202
     assert result["Payload"].read() == b""
-    deadline = time.monotonic() + 30
-    while not target.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)  # the handler opened the file; let it finish writing
+    wait_until(
+        lambda: target.exists() and target.read_text() == "written by GreetFunction",
+        timeout=30,
+        what=f"the background invocation to finish writing {target}",
+    )
     assert target.read_text() == "written by GreetFunction"
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-from support import EXAMPLES, Upstream, run_cli, write
+from e2e.polling import wait_until
+from support import EXAMPLES, Running, Upstream, run_cli, write
 
 
 def _template(tmp_path: Path, upstream: Upstream, color: str = "blue", name: str = "template.yaml") -> Path:
@@ -70,11 +71,23 @@ def test_addressing_by_host_and_by_restapis_path(serve: Any, tmp_path: Path, ups
 
 def test_serve_prints_every_stage_url(serve: Any, tmp_path: Path, upstream: Upstream) -> None:
     server = serve(str(_template(tmp_path, upstream)))
-    time.sleep(0.3)
+    # Answered: the worker's loop runs and handles SIGTERM (the socket accepts connections,
+    # which is all `serve` waits for, before the worker has installed its signal handlers).
+    httpx.get(f"{server.url}/Live/color", timeout=10)
     code, out, _ = server.stop()
     assert code == 0
     assert f"http://127.0.0.1:{server.port}/Live/" in out
     assert ".execute-api.localhost:" in out
+
+
+def _wait_forwarded(server: Running, upstream: Upstream) -> None:
+    """Wait until the gateway holds a connection to the upstream: the request just sent to a
+    fresh server is addressed and in flight (``/slow`` then takes 1.5 s upstream)."""
+    wait_until(
+        lambda: _connected_to(server.process.pid, upstream.port),
+        timeout=10,
+        what=f"tollway serve (pid {server.process.pid}) to connect to the upstream on port {upstream.port}",
+    )
 
 
 def test_redeploy_swaps_snapshot_while_requests_in_flight_finish(
@@ -89,7 +102,7 @@ def test_redeploy_swaps_snapshot_while_requests_in_flight_finish(
 
     thread = threading.Thread(target=call_slow)
     thread.start()
-    time.sleep(0.3)
+    _wait_forwarded(server, upstream)
     _template(tmp_path, upstream, color="green")
     imported = run_cli("--store", server.store, "import", str(path))
     assert imported.returncode == 0, imported.stderr
@@ -119,6 +132,17 @@ def _sockets(pid: int) -> set[str]:
             if target.startswith("socket:"):
                 found.add(target)
     return found
+
+
+def _connected_to(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds an established TCP connection to 127.0.0.1:``port``
+    (Linux /proc/net/tcp: local and remote address, state, ..., inode in the 10th column)."""
+    inodes = {target.removeprefix("socket:[").removesuffix("]") for target in _sockets(pid)}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[2] == f"0100007F:{port:04X}" and fields[3] == "01" and fields[9] in inodes:
+            return True
+    return False
 
 
 def _wait_for_workers(pid: int, done: Callable[[list[int]], bool]) -> list[int]:
@@ -159,7 +183,7 @@ def test_graceful_shutdown_finishes_in_flight_requests(
 
     thread = threading.Thread(target=call_slow)
     thread.start()
-    time.sleep(0.4)
+    _wait_forwarded(server, upstream)
     server.process.send_signal(signal.SIGTERM)
     thread.join()
     assert result["response"].status_code == 200
