@@ -2,8 +2,9 @@
 
 The parent process binds the listening socket; with ``--workers N`` it forks N workers
 that share it (each its own uvloop). Every worker compiles the served stages from the
-store once, then polls the store's change counter once a second and swaps in freshly
-compiled snapshots when something was (re)deployed: the request path never reads the store.
+store once, then polls the store's change counter once a second; when it moved, the worker
+builds a new ``World`` off the event loop (stages, keys, identities, functions, from one
+snapshot of the store) and installs it whole: the request path never reads the store.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvloop
 
 from tollway.controlplane.service import ControlPlane
+from tollway.dataplane.addressing import StageDirectory
 from tollway.dataplane.app import Gateway
 from tollway.dataplane.authorizers.cognito import UserPool, pool_for
 from tollway.dataplane.authorizers.iam import IdentityIndex
@@ -35,6 +37,7 @@ from tollway.dataplane.server import HttpProtocol, ServerState
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage, compile_stage
 from tollway.dataplane.usage_plans.access import Access, AccessIndex
+from tollway.dataplane.world import World
 from tollway.errors import TollwayError
 from tollway.formats.env_vars import EnvOverrides
 from tollway.formats.identities import load_identities_file
@@ -44,7 +47,7 @@ from tollway.functions.packaging.watch import code_stamp
 from tollway.functions.runtime.console import Console
 from tollway.functions.runtime.invoke_api import InvokeApi
 from tollway.functions.runtime.local import LocalExecutor
-from tollway.model.functions import FunctionDef
+from tollway.model.api import Deployment, Stage
 from tollway.state import open_state
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT, LocalBucket
 from tollway.state.redis import OnUnavailable
@@ -91,10 +94,12 @@ class ServeOptions:
     a debugger; one instance at a time, no timeout while it runs."""
 
 
-def compile_served(control: ControlPlane, api_ids: Collection[str] | None) -> list[ServedStage]:
+def compile_served(
+    stages: Iterable[tuple[Stage, Deployment]], api_ids: Collection[str] | None
+) -> list[ServedStage]:
     """Compile every stage to serve; one broken stage is logged and skipped, never fatal."""
     served = []
-    for stage, deployment in control.serving_state():
+    for stage, deployment in stages:
         if api_ids is not None and stage.api_id not in api_ids:
             continue
         try:
@@ -102,6 +107,24 @@ def compile_served(control: ControlPlane, api_ids: Collection[str] | None) -> li
         except TollwayError as exc:
             log.error("not serving stage %s of API %s: %s", stage.name, stage.api_id, exc)
     return served
+
+
+def build_world(control: ControlPlane, options: ServeOptions) -> World:
+    """The world to serve, from one snapshot of the store: compiled stages, the key index,
+    the identities (those of ``--identities FILE`` win a tie) and the functions (with
+    ``--env-vars`` applied). Slow (it compiles every stage): run it off the event loop."""
+    records = control.serving_records()
+    signers = {identity.access_key_id: identity for identity in records.identities}
+    if options.identities_file:
+        signers.update((i.access_key_id, i) for i in load_identities_file(options.identities_file))
+    env = options.env_overrides
+    return World(
+        directory=StageDirectory(compile_served(records.stages, options.api_ids)),
+        keys=AccessIndex(records.keys, records.plans),
+        identities=IdentityIndex(signers.values()),
+        functions=env.apply(records.functions) if env is not None else records.functions,
+        generation=records.generation,
+    )
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -170,8 +193,9 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
     client = HttpClient()
     build_root = default_build_root(options.store_url)
     console = Console() if options.function_output else None  # on stderr, as sam local shows it
+    world = build_world(control, options)
     executor = LocalExecutor(
-        serving_functions(control, options.env_overrides),
+        world.functions,
         total_concurrency=options.function_concurrency,
         idle_timeout_s=options.idle_timeout_s,
         log_dir=log_dir(options.store_url),
@@ -199,10 +223,7 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
         auth=AuthServices(executor=executor, user_pools=dict(options.user_pools)),
     )
     gateway = Gateway(services, InvokeApi(executor))
-    generation = control.generation()
-    gateway.load(compile_served(control, options.api_ids))
-    services.access.index = access_index(control)
-    services.auth.identities = identity_index(control, options.identities_file)
+    gateway.install(world)
     # Everything loaded so far (definitions, compiled snapshots, imported libraries) lives
     # as long as the worker: keep it out of the collector's way, so collections triggered by
     # per-request garbage scan only young objects.
@@ -215,22 +236,16 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     async def reload() -> None:
-        nonlocal generation
         while True:
             await asyncio.sleep(RELOAD_INTERVAL_S)
             try:
                 current = await asyncio.to_thread(control.generation)
-                if current != generation:
-                    served = await asyncio.to_thread(compile_served, control, options.api_ids)
-                    functions = await asyncio.to_thread(serving_functions, control, options.env_overrides)
-                    executor.update(functions)
-                    services.access.index = await asyncio.to_thread(access_index, control)
-                    services.auth.identities = await asyncio.to_thread(
-                        identity_index, control, options.identities_file
-                    )
-                    gateway.load(served)
-                    generation = current
-                    log.info("reloaded: serving %d stage(s)", len(served))
+                if current != gateway.world.generation:
+                    world = await asyncio.to_thread(build_world, control, options)
+                    # One synchronous block: no request runs between the two.
+                    executor.update(world.functions)
+                    gateway.install(world)
+                    log.info("reloaded: serving %d stage(s)", len(world.directory.stages))
             except TollwayError as exc:
                 log.error("reload failed, still serving the previous snapshot: %s", exc)
             except Exception:  # the reloader must outlive any one failure
@@ -249,25 +264,6 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
     if console is not None:
         console.close()
     await services.access.state.close()
-
-
-def serving_functions(control: ControlPlane, env: EnvOverrides | None) -> dict[str, FunctionDef]:
-    """The store's functions, with ``--env-vars`` applied."""
-    functions = control.serving_functions()
-    return env.apply(functions) if env is not None else functions
-
-
-def access_index(control: ControlPlane) -> AccessIndex:
-    """API keys and usage plans as the api_key stage reads them."""
-    return AccessIndex(control.list_keys(), control.list_plans())
-
-
-def identity_index(control: ControlPlane, identities_file: str | None) -> IdentityIndex:
-    """The store's IAM identities and those of ``--identities FILE`` (the file wins a tie)."""
-    found = {identity.access_key_id: identity for identity in control.list_identities()}
-    if identities_file:
-        found.update((i.access_key_id, i) for i in load_identities_file(identities_file))
-    return IdentityIndex(found.values())
 
 
 def unmapped_user_pools(served: Sequence[ServedStage], pools: Mapping[str, UserPool]) -> list[str]:

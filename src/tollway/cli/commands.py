@@ -146,7 +146,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         print(f"tollway: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1
     port = sock.getsockname()[1]
-    served = launcher.compile_served(control, api_ids)
+    served = launcher.compile_served(control.serving_state(), api_ids)
     print(
         f"tollway {_version()} listening on http://{args.host}:{port} ({args.workers} worker(s))", flush=True
     )

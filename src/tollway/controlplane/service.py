@@ -1,7 +1,7 @@
 """The control plane: import files into the store, deploy, list, export.
 
 Deploying freezes the API's current definition into an immutable ``Deployment`` and points
-a stage at it; servers poll ``generation()`` and load ``serving_state()`` when it moves.
+a stage at it; servers poll ``generation()`` and read ``serving_records()`` when it moves.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tollway.controlplane.importing import Applier
 from tollway.controlplane.keyfile import apply_key_rows, parse_key_file
 from tollway.controlplane.plans import PlanChanges
 from tollway.controlplane.validate import stage_name_problem, variables_problem
-from tollway.controlplane.views import ApiSummary, ImportOutcome
+from tollway.controlplane.views import ApiSummary, ImportOutcome, ServingRecords
 from tollway.dataplane.snapshot import compile_stage
 from tollway.model.account import ACCOUNT_ID
 from tollway.model.api import Deployment, RestApi, Stage
@@ -181,6 +181,19 @@ class ControlPlane:
     def generation(self) -> int:
         """Moves whenever anything changes; cheap enough to poll every second."""
         return self.store.generation()
+
+    def serving_records(self) -> ServingRecords:
+        """What the data plane serves (stages, functions, keys, plans, identities), all read
+        in one snapshot of the store."""
+        with self.store.snapshot() as snap:
+            return ServingRecords(
+                generation=snap.generation(),
+                stages=snap.serving_state(),
+                functions={record.name: record.function for record in snap.list_functions()},
+                keys=snap.list_api_keys(),
+                plans=snap.list_usage_plans(),
+                identities=snap.list_identities(),
+            )
 
     def export(
         self,

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tollway.model.api import Deployment, Stage
+    from tollway.model.functions import FunctionDef
+    from tollway.model.identity import Identity
+    from tollway.model.plans import ApiKey, UsagePlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +43,20 @@ class ApiSummary:
     description: str | None
     source: str | None
     stages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ServingRecords:
+    """Everything the data plane serves, read from one snapshot of the store, so that a
+    world built from it never pairs a deployment of one write with keys of another."""
+
+    generation: int
+    """The store's change counter at the snapshot."""
+    stages: list[tuple[Stage, Deployment]]
+    """Every stage with the deployment it serves."""
+    functions: dict[str, FunctionDef]
+    """Function definitions by name."""
+    keys: list[ApiKey]
+    plans: list[UsagePlan]
+    identities: list[Identity]
+    """IAM identities, secrets included (for the data plane only)."""

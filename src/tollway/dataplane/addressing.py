@@ -8,32 +8,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from tollway.dataplane.snapshot import ServedStage
+if TYPE_CHECKING:
+    from tollway.dataplane.snapshot import ServedStage
 
 _HOST_SUFFIX = ".execute-api.localhost"
 _USER_REQUEST = "_user_request_"
 
 
 class StageDirectory:
-    """The served stages by API id and by stage name; ``load`` replaces both at once."""
+    """The served stages by API id and by stage name; built once, never changed (a new set of
+    stages is a new directory, in a new ``World``)."""
+
+    __slots__ = ("_by_api", "_by_stage")
 
     def __init__(self, stages: Iterable[ServedStage] = ()) -> None:
-        self._by_api: dict[str, dict[str, ServedStage]] = {}
-        self._by_stage: dict[str, ServedStage | None] = {}
-        self.load(stages)
-
-    def load(self, stages: Iterable[ServedStage]) -> None:
-        """Replace what is served. Requests in flight keep the stage they were addressed to."""
         by_api: dict[str, dict[str, ServedStage]] = {}
         by_stage: dict[str, ServedStage | None] = {}
         for served in stages:
             by_api.setdefault(served.api_id, {})[served.name] = served
             by_stage[served.name] = None if served.name in by_stage else served
-        self._by_api, self._by_stage = by_api, by_stage
+        self._by_api = by_api
+        self._by_stage = by_stage
 
     @property
     def stages(self) -> list[ServedStage]:
+        """Every served stage."""
         return [s for stages in self._by_api.values() for s in stages.values()]
 
     def resolve(self, target: str, host: str) -> tuple[ServedStage | None, str]:

@@ -7,8 +7,10 @@ produced and fills in its own fields; only ``respond`` finishes the response.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tollway.dataplane.caller import ANONYMOUS, AuthorizerContext, CallerIdentity
+from tollway.dataplane.world import EMPTY_WORLD, World
 from tollway.errors import GatewayError
 
 if TYPE_CHECKING:
@@ -62,10 +64,10 @@ class RequestContext:
     """Path parameters, decoded (``route``)."""
     raw_path_params: dict[str, str] = field(default_factory=dict)
     """Path parameters as sent, percent-encoded (``route``; Lambda proxy events carry these)."""
-    identity: dict[str, Any] = field(default_factory=dict)
-    """Extra ``$context.identity`` fields set by later stages (``apiKey``, ``apiKeyId``)."""
-    authorizer: dict[str, Any] = field(default_factory=dict)
-    """``$context.authorizer`` (set by the authorization stage once it exists)."""
+    identity: CallerIdentity = ANONYMOUS
+    """Who the checks found is calling: the signer (``authorize``), the API key (``api_key``)."""
+    authorizer: AuthorizerContext | None = None
+    """``$context.authorizer``: what the method's authorizer answered (``authorize``)."""
     policy_verdict: Verdict | None = None
     """The resource policy's verdict for the anonymous caller (``resource_policy``), if any."""
     usage_identifier_key: str | None = None
@@ -83,3 +85,6 @@ class RequestContext:
     """Set by ``map_response`` or ``on_error``."""
     error: GatewayError | None = None
     """The error being rendered, if any (``$context.error``)."""
+    world: World = EMPTY_WORLD
+    """The world installed when the request arrived: every step reads stages, keys and
+    identities from it, so a swap while the request waits never mixes two worlds."""

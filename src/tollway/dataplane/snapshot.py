@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from tollway.auth.policy import Policy, PolicyError, compile_policy
-from tollway.dataplane.authorizers.compile import NO_AUTH, MethodAuth, compile_authorizers, method_auth
+from tollway.dataplane.authorizers.compile import compile_authorizers
+from tollway.dataplane.authorizers.methods import NO_AUTH, MethodAuth, method_auth
 from tollway.dataplane.gateway_responses import GatewayResponses, compile_gateway_responses
 from tollway.dataplane.integrations.headers import refused_mapping
+from tollway.dataplane.integrations.kinds import HTTP, HTTP_PROXY, KINDS, MOCK, IntegrationKind
 from tollway.dataplane.integrations.mock import mock_status
 from tollway.dataplane.mapping.binary import BinaryTypes
 from tollway.dataplane.mapping.params import (
@@ -38,7 +41,9 @@ JSON = "application/json"
 _HEADER_TARGET = "method.response.header."
 _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
-SERVED_TYPES = frozenset({"HTTP", "HTTP_PROXY", "MOCK", "AWS", "AWS_PROXY"})
+PassthroughBehavior = Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"]
+PASSTHROUGH_BEHAVIORS: tuple[PassthroughBehavior, ...] = ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")
+ApiKeySource = Literal["HEADER", "AUTHORIZER"]
 """Integration types this data plane serves (AWS and AWS_PROXY: Lambda functions only)."""
 
 
@@ -74,13 +79,19 @@ class CompiledMethod:
     resource_id: str
     method: Method
     integration: Integration | None
-    kind: str
-    """Integration type (``HTTP_PROXY``...), or ``""`` when the method has none."""
+    kind: IntegrationKind | None
+    """What the integration's type does on both sides of its transport (``kinds``); None
+    when the method has no integration tollway serves (``config_error`` says why)."""
     config_error: str | None
     """Why this method cannot be served (answered as a 500 configuration error)."""
     uri: str = ""
     """Integration URI with stage variables substituted (path parameters stay); for Lambda
     integrations the function to invoke, ``NAME`` or ``NAME:QUALIFIER``."""
+    integration_verb: str | None = None
+    """The integration request's HTTP method, upper-cased; None for the client's (no
+    ``httpMethod``, or ``ANY``)."""
+    passthrough: PassthroughBehavior = "WHEN_NO_MATCH"
+    """What a request whose content type has no template gets (``passthroughBehavior``)."""
     request_parameters: RequestParameterMapper | None = None
     request_templates: dict[str, CompiledTemplate] = field(default_factory=dict)
     responses: tuple[CompiledResponse, ...] = ()
@@ -96,7 +107,7 @@ class CompiledMethod:
 
     @property
     def proxy(self) -> bool:
-        return self.kind in ("HTTP_PROXY", "AWS_PROXY")
+        return self.kind is not None and self.kind.proxy
 
     def select(self, selector: str | None) -> CompiledResponse:
         """The integration response whose ``selectionPattern`` matches ``selector``, else the
@@ -125,6 +136,9 @@ class ServedStage:
     resource_ids: dict[str, str]
     policy: Policy | None = None
     """The API's resource policy, compiled (``x-amazon-apigateway-policy``, ``Policy``)."""
+    api_key_source: ApiKeySource = "HEADER"
+    """Where ``apiKeyRequired`` methods find the key: ``x-api-key``, or the authorizer's
+    ``usageIdentifierKey``."""
 
     @property
     def api_id(self) -> str:
@@ -197,6 +211,7 @@ def compile_stage(stage: Stage, deployment: Deployment) -> ServedStage:
         binary=BinaryTypes(api.binary_media_types),
         resource_ids=resource_ids,
         policy=_resource_policy(api, source),
+        api_key_source="AUTHORIZER" if api.api_key_source.upper() == "AUTHORIZER" else "HEADER",
     )
 
 
@@ -214,26 +229,28 @@ def _compile_method(
 ) -> CompiledMethod:
     integration = method.integration
     if integration is None:
-        return CompiledMethod(verb, path, rid, method, None, "", "No integration defined for method")
-    kind = integration.type.upper()
+        return CompiledMethod(verb, path, rid, method, None, None, "No integration defined for method")
+    type_name = integration.type.upper()
+    kind = KINDS.get(type_name)
     error = None
-    if kind not in SERVED_TYPES:
-        error = f"Integration type {kind} is not served yet (uri {integration.uri!r})"
+    if kind is None:
+        error = f"Integration type {type_name} is not served yet (uri {integration.uri!r})"
     uri = substitute_stage_variables(integration.uri or "", variables)
     undefined = sorted(set(_STAGE_VAR.findall(integration.uri or "")) - set(variables))
     if undefined:  # AWS answers 500 Internal server error; the URI is never called
         error = f"Integration URI uses undefined stage variables {undefined} ({integration.uri!r})"
-    if kind in ("HTTP", "HTTP_PROXY") and not uri.startswith(("http://", "https://")):
+    if kind in (HTTP, HTTP_PROXY) and not uri.startswith(("http://", "https://")):
         error = error or f"Invalid endpoint address {uri!r}"
-    if kind in ("AWS", "AWS_PROXY") and error is None:
+    if kind is not None and kind.lambda_target and error is None:
         function = function_from_uri(uri)
         if function is None:
             error = f"AWS service integrations are not served yet (uri {uri!r})"
-        elif kind == "AWS_PROXY" and (integration.http_method or "POST").upper() != "POST":
+        elif kind.proxy and (integration.http_method or "POST").upper() != "POST":
             error = "Lambda proxy integrations must use httpMethod POST"  # AWS answers 500
         else:
             uri = str(function)
-    error = error or refused_mapping(kind, integration.request_parameters)
+    error = error or refused_mapping(type_name, integration.request_parameters)
+    verb_upper = (integration.http_method or "").upper()
     responses = tuple(_compile_response(r) for r in integration.responses)
     default = next((r for r in responses if r.pattern is None), None)
     return CompiledMethod(
@@ -245,6 +262,11 @@ def _compile_method(
         kind=kind,
         config_error=error,
         uri=uri,
+        integration_verb=verb_upper if verb_upper not in ("", "ANY") else None,
+        passthrough=next(
+            (b for b in PASSTHROUGH_BEHAVIORS if b == integration.passthrough_behavior.upper()),
+            "WHEN_NO_MATCH",
+        ),
         request_parameters=(
             compile_request_parameters(integration.request_parameters)
             if integration.request_parameters
@@ -289,7 +311,7 @@ def _compile_response(response: IntegrationResponse) -> CompiledResponse:
 
 def _with_static(method: CompiledMethod, api: RestApi) -> CompiledMethod:
     """``method`` with its StaticResponse, when MOCK makes the answer a constant."""
-    if method.kind != "MOCK" or method.config_error or method.request_parameters or api.binary_media_types:
+    if method.kind is not MOCK or method.config_error or method.request_parameters or api.binary_media_types:
         return method
     template = method.request_templates.get(JSON)
     if set(method.request_templates) - {JSON} or (template is not None and template.constant is None):

@@ -1,18 +1,20 @@
-"""Authorizers and method authorization, compiled once per deployment.
-
-A method's ``authorizationType`` is ``NONE``, ``AWS_IAM``, ``CUSTOM`` (a Lambda authorizer,
-TOKEN or REQUEST) or ``COGNITO_USER_POOLS``. What the request path needs of each is prepared
-here: identity sources parsed, the validation expression compiled, the function to invoke.
+"""An API's authorizers, compiled once per deployment: identity sources parsed, the
+validation expression compiled, the function to invoke or the user pools to trust.
+(How each method uses them is ``methods``.)
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from tollway.errors import DefinitionError
 from tollway.functions.runtime.arn import function_from_uri
-from tollway.model.api import Authorizer, Method, RestApi
+from tollway.model.api import Authorizer, RestApi
+
+AuthorizerType = Literal["TOKEN", "REQUEST", "COGNITO_USER_POOLS"]
+AUTHORIZER_TYPES: tuple[AuthorizerType, ...] = ("TOKEN", "REQUEST", "COGNITO_USER_POOLS")
 
 MAX_TTL_SECONDS = 3600
 """AWS: authorizerResultTtlInSeconds is 0 to 3600."""
@@ -39,8 +41,7 @@ class IdentitySource:
 class CompiledAuthorizer:
     id: str
     name: str
-    type: str
-    """``TOKEN``, ``REQUEST`` or ``COGNITO_USER_POOLS``."""
+    type: AuthorizerType
     function: str | None
     """``NAME`` or ``NAME:QUALIFIER`` of a Lambda authorizer; None for user pools."""
     sources: tuple[IdentitySource, ...]
@@ -49,44 +50,15 @@ class CompiledAuthorizer:
     provider_arns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class MethodAuth:
-    """How one method authorizes: its type, its authorizer and the scopes it requires."""
-
-    type: str
-    authorizer: CompiledAuthorizer | None = None
-    scopes: tuple[str, ...] = ()
-
-
-NO_AUTH = MethodAuth("NONE")
-
-
 def compile_authorizers(api: RestApi, source: str) -> dict[str, CompiledAuthorizer]:
     """Every authorizer of ``api`` by id; a bad one raises DefinitionError naming it."""
     return {authorizer.id: _compile(authorizer, source) for authorizer in api.authorizers}
 
 
-def method_auth(
-    method: Method, authorizers: dict[str, CompiledAuthorizer], source: str, where: str
-) -> MethodAuth:
-    """How ``method`` authorizes; an unknown type or authorizer raises DefinitionError."""
-    kind = (method.authorization_type or "NONE").upper()
-    if kind == "NONE":
-        return NO_AUTH
-    if kind == "AWS_IAM":
-        return MethodAuth("AWS_IAM")
-    if kind not in ("CUSTOM", "COGNITO_USER_POOLS"):
-        raise DefinitionError(source, where, f"unknown authorization type {kind!r}")
-    authorizer = authorizers.get(method.authorizer_id or "")
-    if authorizer is None:
-        raise DefinitionError(source, where, f"no authorizer {method.authorizer_id!r} in this API")
-    return MethodAuth(kind, authorizer, tuple(method.authorization_scopes))
-
-
 def _compile(authorizer: Authorizer, source: str) -> CompiledAuthorizer:
     where = f"authorizer {authorizer.name!r}"
-    kind = authorizer.type.upper()
-    if kind not in ("TOKEN", "REQUEST", "COGNITO_USER_POOLS"):
+    kind = next((t for t in AUTHORIZER_TYPES if t == authorizer.type.upper()), None)
+    if kind is None:
         raise DefinitionError(source, where, f"unknown authorizer type {authorizer.type!r}")
     ttl = authorizer.result_ttl_seconds
     if not 0 <= ttl <= MAX_TTL_SECONDS:

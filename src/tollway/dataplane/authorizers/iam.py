@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from tollway.auth.policy import Policy, PolicyError, Verdict, compile_policy
 from tollway.auth.sigv4 import Credentials
+from tollway.dataplane.caller import CallerIdentity
 from tollway.errors import AccessDenied
 from tollway.model.account import ACCOUNT_ID
 from tollway.model.identity import Identity
@@ -30,6 +31,8 @@ class Principal:
     name: str
     policy: Policy | None
     """None when the stored policy no longer compiles (it then allows nothing)."""
+    identity: CallerIdentity
+    """``$context.identity`` of a request this principal signed."""
 
 
 class IdentityIndex:
@@ -45,7 +48,8 @@ class IdentityIndex:
                 policy: Policy | None = compile_policy(identity.policy)
             except PolicyError:
                 policy = None
-            self._by_key[identity.access_key_id] = Principal(credentials, identity.name, policy)
+            caller = CallerIdentity.signer(identity.access_key_id, identity.account_id, identity.user_arn)
+            self._by_key[identity.access_key_id] = Principal(credentials, identity.name, policy, caller)
 
     def principal(self, access_key_id: str) -> Principal | None:
         return self._by_key.get(access_key_id)

@@ -23,11 +23,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from tollway.auth.policy import Policy, PolicyError, Verdict, compile_policy
 from tollway.dataplane.authorizers.compile import CompiledAuthorizer
+from tollway.dataplane.caller import AuthorizerContext
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.lambda_proxy.events import EventRequest, build_v1_event, encode_event
 from tollway.errors import (
@@ -55,6 +56,12 @@ class AuthorizerResult:
     context: dict[str, str]
     """``context`` values as API Gateway passes them on: strings (numbers and booleans too)."""
     usage_identifier_key: str | None
+    authorizer_context: AuthorizerContext = field(init=False, repr=False, compare=False)
+    """``$context.authorizer`` of a request this answer admits."""
+
+    def __post_init__(self) -> None:
+        context = AuthorizerContext(principal_id=self.principal_id, context=self.context)
+        object.__setattr__(self, "authorizer_context", context)
 
 
 class ResultCache(Generic[T]):
@@ -176,11 +183,6 @@ def decide(result: AuthorizerResult, method_arn: str, resource_verdict: Verdict 
         raise AccessDenied(EXPLICIT_DENY)
     if verdict is not Verdict.ALLOW and resource_verdict is not Verdict.ALLOW:
         raise AccessDenied()
-
-
-def authorizer_context(result: AuthorizerResult) -> dict[str, Any]:
-    """``$context.authorizer`` and ``requestContext.authorizer`` of an authorized request."""
-    return {**result.context, "principalId": result.principal_id}
 
 
 def _error_message(payload: bytes) -> str | None:

@@ -1,4 +1,4 @@
-"""What the authorization stages need besides the request: one instance per worker."""
+"""What the authorization steps need besides the request: one instance per worker."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tollway.dataplane.authorizers.cognito import UserPool
-from tollway.dataplane.authorizers.iam import IdentityIndex
 from tollway.dataplane.authorizers.lambda_ import AuthorizerResult, ResultCache
 from tollway.functions.runtime.executor import Executor
 
@@ -16,7 +15,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class AuthServices:
-    """Lambda authorizers' executor and result cache, user pools' keys, IAM identities."""
+    """Lambda authorizers' executor and result cache, user pools' keys (IAM identities are
+    the world's: ``World.identities``)."""
 
     executor: Executor | None = None
     cache: ResultCache[AuthorizerResult] = field(default_factory=ResultCache)
@@ -25,8 +25,6 @@ class AuthServices:
     of the authorizer's TTL and the token's expiry."""
     user_pools: dict[str, UserPool] = field(default_factory=dict)
     """User pool ARN -> issuer and app clients (``serve --user-pool-issuer/--user-pool-client-id``)."""
-    identities: IdentityIndex = field(default_factory=IdentityIndex)
-    """SigV4 signers: the store's identities and ``serve --identities FILE``; swapped on change."""
     _jwks: JwksCache | None = None
 
     @property

@@ -2,18 +2,39 @@
 
 The result has the shape of Lambda's Invoke API answer: status 200, the payload as body, and
 ``X-Amz-Function-Error`` when the function failed; ``map_response`` reads it from there.
+
+A non-proxy (``AWS``) integration sends the mapped payload to Lambda's Invoke, which accepts
+only JSON: anything else is refused before the function runs (``check_lambda_payload``), and
+API Gateway answers with Lambda's message (400 ``{"message": "Could not parse request body
+into json: ..."}``) instead of invoking.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+import orjson
+
 from tollway.dataplane.messages import IntegrationRequest, IntegrationResult
-from tollway.errors import ApiConfigurationError, FunctionThrottled, IntegrationTimeout
+from tollway.errors import ApiConfigurationError, FunctionThrottled, GatewayError, IntegrationTimeout
 from tollway.functions.runtime.executor import Executor, FunctionNotFound, TooManyRequests
 
 FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
 TRACE_HEADER = "X-Amzn-Trace-Id"
+_EXPECTED = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+_SOURCE = "[Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
+
+
+class LambdaPayloadRejected(GatewayError):
+    """Lambda's Invoke refused a payload that is not JSON (InvalidRequestContentException).
+
+    Decided from what API Gateway users report seeing (AWS does not document it): status 400
+    and Lambda's message, ``Could not parse request body into json: Could not parse payload
+    into json: ...`` with Jackson's description of the first bad token."""
+
+    response_type = "DEFAULT_4XX"
+    status_code = 400
+    default_message = "Could not parse request body into json"
 
 
 class LambdaIntegration:
@@ -44,3 +65,45 @@ class LambdaIntegration:
         if result.function_error:
             headers.append((FUNCTION_ERROR_HEADER, result.function_error))
         return IntegrationResult(200, headers, result.payload)
+
+
+def check_lambda_payload(payload: bytes) -> None:
+    """Raise ``LambdaPayloadRejected`` unless Lambda's Invoke would accept ``payload``
+    (JSON, or nothing: an empty payload is the event ``{}``)."""
+    if not payload.strip():
+        return
+    try:
+        orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise LambdaPayloadRejected(
+            "Could not parse request body into json: Could not parse payload into json: "
+            + _jackson_message(payload, exc.pos),
+            detail=f"Lambda Invoke refused a non-JSON payload: {exc}",
+        ) from None
+
+
+def _jackson_message(payload: bytes, pos: int) -> str:
+    """Jackson's description of the token at ``pos``, as Lambda quotes it."""
+    text = payload.decode("utf-8", "replace")
+    pos = min(max(pos, 0), len(text))
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    if pos >= len(text):
+        where = f"line: {line}, column: {column}"
+        return f"Unexpected end-of-input: expected a valid value {_EXPECTED}\n at {_SOURCE}; {where}]"
+    end = pos
+    while end < len(text) and (text[end].isalnum() or text[end] in "_$"):
+        end += 1
+    if end > pos:
+        token = text[pos:end]
+        return (
+            f"Unrecognized token '{token}': was expecting {_EXPECTED}\n at {_SOURCE}; "
+            f"line: {line}, column: {column + len(token)}]"
+        )
+    char = text[pos]
+    return (
+        f"Unexpected character ('{char}' (code {ord(char)})): expected a valid value {_EXPECTED}\n"
+        f" at {_SOURCE}; line: {line}, column: {column + 1}]"
+    )

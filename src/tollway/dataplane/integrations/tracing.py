@@ -11,9 +11,6 @@ from __future__ import annotations
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.request_ids import trace_id
 
-ANSWERED_FOR = frozenset({"HTTP", "AWS", "AWS_PROXY"})
-"""Integration types whose answers carry the trace header."""
-
 
 def trace_header(ctx: RequestContext) -> str:
     """This request's trace header value (made on first use, then kept)."""

@@ -34,11 +34,16 @@ def context_vars(ctx: RequestContext) -> dict[str, Any]:
         "userAgent": ctx.header_map.get("user-agent"),
         "userArn": None,
     }
-    identity.update(ctx.identity)
+    caller = ctx.identity
+    if caller.access_key is not None:
+        identity.update(caller.signer_fields())
+    if caller.api_key is not None:
+        identity["apiKey"] = caller.api_key
+        identity["apiKeyId"] = caller.api_key_id
     variables: dict[str, Any] = {
         "accountId": ACCOUNT_ID,
         "apiId": served.api_id if served is not None else "",
-        "authorizer": dict(ctx.authorizer),
+        "authorizer": ctx.authorizer.as_dict() if ctx.authorizer is not None else {},
         "deploymentId": served.stage.deployment_id if served is not None else "",
         "domainName": domain,
         "domainPrefix": domain.split(".", 1)[0] if domain else "",

@@ -7,6 +7,7 @@ The key comes from the ``x-api-key`` header (API key source HEADER) or from the 
 
 from __future__ import annotations
 
+from tollway.dataplane.caller import ANONYMOUS
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.services import Services
 from tollway.errors import InvalidApiKey
@@ -16,17 +17,16 @@ def api_key(ctx: RequestContext, services: Services) -> None:
     method, served = ctx.method, ctx.served
     if method is None or served is None or not method.method.api_key_required:
         return
-    if served.api.api_key_source.upper() == "AUTHORIZER":
+    if served.api_key_source == "AUTHORIZER":
         value = ctx.usage_identifier_key
     else:
         value = ctx.header_map.get("x-api-key")
-    index = services.access.index
+    index = ctx.world.keys
     key = index.find(value) if isinstance(value, str) and value else None
     if key is None or not key.enabled:
         raise InvalidApiKey()
     grant = index.grant(key.id, served.api_id, served.name)
     if grant is None:
         raise InvalidApiKey()
-    ctx.identity["apiKey"] = key.value
-    ctx.identity["apiKeyId"] = key.id
+    ctx.identity = grant.identity if ctx.identity is ANONYMOUS else ctx.identity.with_api_key(grant.identity)
     ctx.grant = grant

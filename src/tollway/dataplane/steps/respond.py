@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.headers import TRACE
-from tollway.dataplane.integrations.tracing import ANSWERED_FOR
 from tollway.dataplane.messages import Response
 from tollway.dataplane.services import Services
 
@@ -15,7 +14,8 @@ def respond(ctx: RequestContext, services: Services) -> None:
         response = ctx.response = Response(500, [], b'{"message": "Internal server error"}')
     response.headers.append(("x-amzn-RequestId", ctx.request_id))
     response.headers.append(("x-amz-apigw-id", ctx.extended_request_id))
-    if ctx.trace_id and ctx.error is None and ctx.method is not None and ctx.method.kind in ANSWERED_FOR:
+    kind = ctx.method.kind if ctx.method is not None else None
+    if ctx.trace_id and ctx.error is None and kind is not None and kind.answers_trace:
         response.headers.append((TRACE, ctx.trace_id))
     if ctx.request.method == "HEAD":
         response.body = b""

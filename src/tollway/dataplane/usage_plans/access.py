@@ -1,6 +1,6 @@
 """Who may call: API keys and the usage plans that grant them an API stage.
 
-Built once per change of the store (like a deployment snapshot) and swapped whole. Keys are
+Built once per change of the store, as part of a ``World``, and never changed. Keys are
 found by the SHA-256 of their value, then compared in constant time, so a lookup neither
 scans every key nor leaks a value's prefix through timing.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tollway.dataplane.caller import CallerIdentity
 from tollway.model.plans import ApiKey, ApiStage, UsagePlan
 from tollway.state.base import StateBackend
 from tollway.state.local_bucket import LocalBucket
@@ -28,6 +29,11 @@ class Grant:
     key: ApiKey
     plan: UsagePlan
     stage: ApiStage
+    identity: CallerIdentity = field(init=False, repr=False, compare=False)
+    """``$context.identity`` of an unsigned request with this key (``apiKey``, ``apiKeyId``)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identity", CallerIdentity.key_holder(self.key.value, self.key.id))
 
 
 class AccessIndex:
@@ -56,14 +62,11 @@ class AccessIndex:
 
 
 class Access:
-    """What the api_key and throttle stages read: the current index, the state backend and
-    this process's share of the account-level limit."""
+    """What the throttle step counts in: the state backend and this process's share of the
+    account-level limit (the keys and plans are the world's: ``World.keys``)."""
 
-    def __init__(
-        self, state: StateBackend, index: AccessIndex | None = None, account: LocalBucket | None = None
-    ) -> None:
+    def __init__(self, state: StateBackend, account: LocalBucket | None = None) -> None:
         self.state = state
-        self.index = index or AccessIndex()
         self.account = account or LocalBucket()
         self.limits_memo: LimitsMemo = {}
         """The throttle step's limits by grant, method and day (built once per such triple)."""

@@ -9,6 +9,8 @@ do the path parameters. Routing, authorization, policies and keys use the normal
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tollway.dataplane.context import RequestContext
 from tollway.dataplane.integrations.forwarded import forwarded_headers
 from tollway.dataplane.integrations.headers import FORWARDED, TRACE, proxy_response_headers
@@ -17,9 +19,11 @@ from tollway.dataplane.integrations.lambda_proxy.events import EventRequest, bui
 from tollway.dataplane.integrations.lambda_proxy.responses import MalformedResponse, parse_v1_response
 from tollway.dataplane.integrations.tracing import trace_header
 from tollway.dataplane.messages import IntegrationRequest, IntegrationResult, Response
-from tollway.dataplane.snapshot import CompiledMethod
 from tollway.errors import LambdaResponseError
 from tollway.model.account import ACCOUNT_ID
+
+if TYPE_CHECKING:
+    from tollway.dataplane.snapshot import CompiledMethod
 
 _REPLACED = FORWARDED | {TRACE.lower()}
 
@@ -69,10 +73,10 @@ def event_request(ctx: RequestContext, method: CompiledMethod) -> EventRequest:
         protocol=ctx.request.protocol,
         account_id=ACCOUNT_ID,
         deployment_id=served.stage.deployment_id,
-        authorizer=ctx.authorizer or None,
-        api_key=ctx.identity.get("apiKey"),
-        api_key_id=ctx.identity.get("apiKeyId"),
-        identity={k: v for k, v in ctx.identity.items() if k not in ("apiKey", "apiKeyId")},
+        authorizer=ctx.authorizer.as_dict() if ctx.authorizer is not None else None,
+        api_key=ctx.identity.api_key,
+        api_key_id=ctx.identity.api_key_id,
+        identity=ctx.identity.signer_fields(),
         context_path=raw,
     )
 
@@ -109,7 +113,7 @@ def spelled_path_params(resource_path: str, raw_path: str, normal: dict[str, str
     return params
 
 
-def proxy_response(ctx: RequestContext, result: IntegrationResult) -> Response:
+def proxy_response(ctx: RequestContext, method: CompiledMethod, result: IntegrationResult) -> Response:
     """The function's answer read as a REST API reads it (502 when malformed or failed)."""
     error = next((v for k, v in result.headers if k == FUNCTION_ERROR_HEADER), None)
     try:
