@@ -23,6 +23,7 @@ import httpx
 import pytest
 from botocore.config import Config
 
+from e2e.polling import wait_until
 from support import REPO, Running, run_cli, start_server
 
 FAULTS = REPO / "tests" / "fixtures" / "e2e_functions" / "faults"
@@ -211,7 +212,8 @@ def _leftovers_after_shutdown(serve: Callable[..., Running], tmp_path: Path, **p
     running = serve(str(tmp_path / "faults" / "template.yaml"))
     response = get(running, "/fork", marker=marker, **params)
     assert response.status_code == 200
-    assert _processes_with(marker), "the handler's child should be running before shutdown"
+    # The handler returns as soon as it forked; its daemonized grandchild starts a moment later.
+    wait_until(lambda: _processes_with(marker), what="the handler's child to be running before shutdown")
     running.process.send_signal(signal.SIGTERM)
     assert running.process.wait(timeout=30) == 0
     deadline = time.monotonic() + 10

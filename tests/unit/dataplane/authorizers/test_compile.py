@@ -7,8 +7,9 @@ import json
 import pytest
 
 from tollway.auth.policy import compile_policy
-from tollway.dataplane.authorizers.compile import IdentitySource, compile_authorizers, method_auth
+from tollway.dataplane.authorizers.compile import IdentitySource, compile_authorizers
 from tollway.dataplane.authorizers.lambda_ import AuthorizerResult, ResultCache, parse_result
+from tollway.dataplane.authorizers.methods import method_auth
 from tollway.errors import AuthorizerConfigurationError, DefinitionError
 from tollway.model.api import Authorizer, Method, RestApi
 

@@ -8,7 +8,7 @@ import pytest
 
 from tollway.dataplane.snapshot import stage_bucket
 from tollway.dataplane.steps.throttle import _limits, throttle
-from tollway.dataplane.usage_plans.access import Access, AccessIndex, Grant
+from tollway.dataplane.usage_plans.access import Access, Grant
 from tollway.errors import QuotaExceeded, Throttled
 from tollway.model.api import MethodSetting, Stage
 from tollway.model.plans import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
@@ -35,7 +35,7 @@ def ctx_for(
 
 
 def services(now: float, account: LocalBucket | None = None) -> SimpleNamespace:
-    return SimpleNamespace(clock=lambda: now, access=Access(MemoryState(), AccessIndex(), account))
+    return SimpleNamespace(clock=lambda: now, access=Access(MemoryState(), account))
 
 
 def limits(ctx: SimpleNamespace, now: float) -> tuple[list[Bucket], Quota | None, str | None, float]:
