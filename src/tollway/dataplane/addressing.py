@@ -37,16 +37,17 @@ class StageDirectory:
         """Every served stage."""
         return [s for stages in self._by_api.values() for s in stages.values()]
 
-    def resolve(self, target: str, host: str) -> tuple[ServedStage | None, str]:
-        """The stage a request is addressed to and the path within it."""
+    def resolve(self, target: str, domain: str) -> tuple[ServedStage | None, str]:
+        """The stage a request is addressed to and the path within it (``domain``: the
+        ``Host`` header without its port)."""
         path = target.partition("?")[0]
         if path.startswith("//"):  # AWS serves //stage/x as /stage/x
             path = "/" + path.lstrip("/")
         parts = path.split("/", 2)  # ["", first, rest]
-        if host:
-            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-            if name.lower().endswith(_HOST_SUFFIX):
-                stages = self._by_api.get(name[: -len(_HOST_SUFFIX)].lower(), {})
+        if domain:
+            name = domain.lower()
+            if name.endswith(_HOST_SUFFIX):
+                stages = self._by_api.get(name[: -len(_HOST_SUFFIX)], {})
                 return stages.get(parts[1] if len(parts) > 1 else ""), _rest(parts)
         if len(parts) > 1 and parts[1] == "restapis":
             segments = path.split("/", 5)  # "", restapis, id, stage, _user_request_, rest

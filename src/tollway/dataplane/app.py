@@ -17,6 +17,7 @@ from tollway.dataplane.pipelines import REST
 from tollway.dataplane.request_ids import extended_request_id, request_id
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import ServedStage
+from tollway.dataplane.steps.parse import domain_of
 from tollway.dataplane.world import World
 from tollway.functions.runtime.invoke_api import PREFIX as INVOKE_PREFIX
 from tollway.functions.runtime.invoke_api import InvokeApi
@@ -49,7 +50,7 @@ class Gateway:
 
     def resolve(self, target: str, host: str) -> tuple[ServedStage | None, str]:
         """The stage a request is addressed to and the path within it."""
-        return self.services.world.directory.resolve(target, host)
+        return self.services.world.directory.resolve(target, domain_of(host))
 
     def answer(self, request: Request) -> Response | Awaitable[Response]:
         """The response, when it is known without waiting; else the awaitable that answers

@@ -49,6 +49,8 @@ class RequestContext:
     on arrival (``Connection``, ``Content-Length``...; see ``headers.py``) (``parse``)."""
     host: str = ""
     """The ``Host`` header as sent, port included (``parse``)."""
+    domain: str = ""
+    """The ``Host`` header without its port: ``$context.domainName`` (``parse``)."""
     media_type: str = ""
     """The request's ``Content-Type`` without parameters, lower-cased; "" without one (``parse``)."""
     accept: str | None = None

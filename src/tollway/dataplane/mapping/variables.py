@@ -16,8 +16,7 @@ def context_vars(ctx: RequestContext) -> dict[str, Any]:
     """``$context`` as a nested dict, named as AWS names its variables."""
     served = ctx.served
     stage = served.name if served is not None else ""
-    host = ctx.header_map.get("host", "")
-    domain = host.rsplit(":", 1)[0] if host else ""
+    domain = ctx.domain
     identity: dict[str, Any] = {
         "accessKey": None,
         "accountId": None,

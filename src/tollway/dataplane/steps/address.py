@@ -9,7 +9,7 @@ from tollway.dataplane.services import Services
 
 
 def address(ctx: RequestContext, services: Services) -> None:
-    served, path = ctx.world.directory.resolve(ctx.request.target, ctx.host)
+    served, path = ctx.world.directory.resolve(ctx.request.target, ctx.domain)
     ctx.served = served
     ctx.raw_path = path
     ctx.path = normalize_path(path)

@@ -1,5 +1,6 @@
 """parse: split the request target into path and query, index the headers, and read once
-what later steps decide on: the host, the media type, the first ``Accept`` type.
+what later steps decide on: the host and its domain, the media type, the first ``Accept``
+type.
 
 The method request's headers (``ctx.headers``) are the client's without those API Gateway
 drops on arrival (``headers.DROPPED_ON_ARRIVAL``): no integration receives them and
@@ -27,13 +28,21 @@ def parse(ctx: RequestContext, services: Services) -> None:
     ctx.header_map = header_map
     ctx.headers = kept
     ctx.query = parse_query(ctx.request.target.partition("?")[2])
-    ctx.host = header_map.get("host", "")
+    ctx.host = host = header_map.get("host", "")
+    ctx.domain = domain_of(host) if host else ""
     content_type = header_map.get("content-type")
     if content_type:
         ctx.media_type = content_type.split(";", 1)[0].strip().lower()
     accept = header_map.get("accept")
     if accept:
         ctx.accept = accept.split(",", 1)[0].split(";", 1)[0].strip().lower() or None
+
+
+def domain_of(host: str) -> str:
+    """The ``Host`` header without its port (``[::1]:3000`` -> ``[::1]``, ``a.b:80`` -> ``a.b``)."""
+    if host.endswith("]") or ":" not in host:
+        return host
+    return host.rsplit(":", 1)[0]
 
 
 def parse_query(raw: str) -> dict[str, list[str]]:

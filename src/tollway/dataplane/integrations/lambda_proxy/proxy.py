@@ -46,7 +46,6 @@ def event_request(ctx: RequestContext, method: CompiledMethod) -> EventRequest:
     """What a proxy (or REQUEST authorizer) event says about this request."""
     served = ctx.served
     assert served is not None
-    host = ctx.header_map.get("host", "")
     raw = ctx.raw_path or ctx.path
     path, params = ctx.path, ctx.raw_path_params
     if raw != path:
@@ -69,7 +68,7 @@ def event_request(ctx: RequestContext, method: CompiledMethod) -> EventRequest:
         resource_id=method.resource_id,
         source_ip=ctx.request.source_ip,
         user_agent=ctx.header_map.get("user-agent"),
-        domain_name=host.rsplit(":", 1)[0] if host else "",
+        domain_name=ctx.domain,
         protocol=ctx.request.protocol,
         account_id=ACCOUNT_ID,
         deployment_id=served.stage.deployment_id,
