@@ -1,9 +1,75 @@
 """The one error tree of tollway.
 
-``GatewayError`` subclasses are raised on the request path; each carries the HTTP status
-and the gateway-response type that renders it (``on_error`` honours the API's configured
-gateway responses). ``DefinitionError`` is raised by importers and the control plane for a
-bad file: it names the file, the place in it, and the problem.
+Every error tollway raises on purpose derives from ``TollwayError``. ``GatewayError``
+subclasses are raised on the request path; each carries the HTTP status and the
+gateway-response type that renders it (``on_error`` honours the API's configured gateway
+responses). ``DefinitionError`` is raised by importers and the control plane for a bad
+file: it names the file, the place in it, and the problem.
+
+The tree (a class without a module is defined here; modules are relative to ``tollway``;
+``[TYPE]`` groups the gateway errors by the gateway-response type that renders them)::
+
+    TollwayError
+      GatewayError                         [DEFAULT_5XX] 500 itself
+        [DEFAULT_4XX]
+          BadRequest                       400
+          UnrecognizedClient               403 (errorType UnrecognizedClientException)
+          LambdaPayloadRejected            400 (dataplane: Lambda refused a non-JSON payload)
+        [DEFAULT_5XX]
+          LambdaResponseError              502
+          FunctionThrottled                500
+          StateUnavailableError            503
+        [MISSING_AUTHENTICATION_TOKEN]
+          MissingAuthenticationToken       403
+          IncompleteSignature              403 (errorType IncompleteSignatureException)
+        [ACCESS_DENIED]                    AccessDenied 403
+        [API_CONFIGURATION_ERROR]          ApiConfigurationError 500
+        [BAD_REQUEST_BODY]                 BadRequestBody 400
+        [BAD_REQUEST_PARAMETERS]           BadRequestParameters 400
+        [EXPIRED_TOKEN]                    ExpiredToken 403
+        [INTEGRATION_FAILURE]              IntegrationFailure 504
+        [INTEGRATION_TIMEOUT]              IntegrationTimeout 504
+        [INVALID_API_KEY]                  InvalidApiKey 403
+        [INVALID_SIGNATURE]                InvalidSignature 403
+        [QUOTA_EXCEEDED]                   QuotaExceeded 429
+        [REQUEST_TOO_LARGE]                RequestTooLarge 413
+        [RESOURCE_NOT_FOUND]               ResourceNotFound 404
+        [THROTTLED]                        Throttled 429
+        [UNAUTHORIZED]                     Unauthorized 401
+        [UNSUPPORTED_MEDIA_TYPE]           UnsupportedMediaType 415
+        [WAF_FILTERED]                     WafFiltered 403
+        NullMessageError                   body ``"message": null`` when no message is given
+          [AUTHORIZER_FAILURE]             AuthorizerFailure 500
+          [AUTHORIZER_CONFIGURATION_ERROR] AuthorizerConfigurationError 500
+      DefinitionError                      a definition file tollway cannot accept
+      StoreError                           the store could not be opened or written
+      StateError                           state.base: the state backend cannot be opened
+        StateUnavailable                   state.base: unreachable, and no local fallback
+      PolicyError                          auth.policy: a policy document that cannot be compiled
+      TokenRejected                        auth.jwt: a JWT that is not acceptable
+        TokenExpired                       auth.jwt: genuine, but past its exp
+      JwksError                            auth.jwks: an issuer's keys
+        JwksUnavailable                    auth.jwks: cannot be fetched, none cached
+        UnknownKey                         auth.jwks: no usable key with that kid
+      FetchFailed                          auth.jwks: one URL could not be fetched
+      NotFound                             controlplane.errors: admin API 404
+      BadRequest                           controlplane.errors: admin API 400 (not the one above)
+      Conflict                             controlplane.errors: admin API 409
+      KeyFileError                         controlplane.keyfile: a key file that cannot be imported
+      _Bad                                 controlplane.plans_import: becomes a DefinitionError
+      TemplateError                        dataplane.mapping.vtl: a mapping that cannot be compiled
+      JsonPathError                        dataplane.mapping.jsonpath: a JSONPath that cannot be parsed
+      OverrideTwice                        dataplane.mapping.overrides: answered as ApiConfigurationError
+      MalformedResponse                    dataplane (Lambda proxy): a result that is no HTTP response
+      FunctionNotFound                     functions.runtime.executor: Lambda's ResourceNotFoundException
+      TooManyRequests                      functions.runtime.executor: Lambda's TooManyRequestsException
+      CodeError                            functions.runtime.code: a function's code or layer is unusable
+      BuildError                           functions.packaging.build: pip could not install requirements
+
+Outside the tree on purpose: ``Fault`` in ``functions/runtime/bootstrap.py``. That file is
+the worker, run as ``python -I -S bootstrap.py FD`` with the standard library only (it must
+not see the gateway's site-packages), so it cannot import this module; a Fault never leaves
+the worker (it becomes the Lambda error document the worker sends back).
 """
 
 from __future__ import annotations

@@ -44,6 +44,8 @@ from urllib.parse import urlsplit
 import jwt
 from jwt.exceptions import PyJWTError
 
+from tollway.errors import TollwayError
+
 __all__ = [
     "FetchFailed",
     "JwksCache",
@@ -63,7 +65,7 @@ Fetch = Callable[[str], Awaitable[bytes]]
 """Fetch one URL and return its body; raise :class:`FetchFailed` on any failure."""
 
 
-class JwksError(Exception):
+class JwksError(TollwayError):
     """Base of the key lookup errors. The message is short and safe to log."""
 
 
@@ -75,7 +77,7 @@ class UnknownKey(JwksError):
     """The issuer's key set has no usable key with that ``kid``."""
 
 
-class FetchFailed(Exception):
+class FetchFailed(TollwayError):
     """One URL could not be fetched. ``definite`` is true for an HTTP error status (the host
     answered; another URL on it may work) and false for timeouts, refused connections and
     oversized bodies."""

@@ -34,6 +34,7 @@ import jwt
 from jwt.exceptions import InvalidTokenError
 
 from tollway.auth.jwks import JwksCache, SigningKey, UnknownKey
+from tollway.errors import TollwayError
 
 __all__ = ["ALGORITHMS", "JwtRules", "TokenRejected", "cognito_issuer", "cognito_rules", "verify"]
 
@@ -59,7 +60,7 @@ _POOL_ARN = re.compile(
 )
 
 
-class TokenRejected(Exception):
+class TokenRejected(TollwayError):
     """The token is not acceptable; ``reason`` is short, for logs, and never holds the token."""
 
     def __init__(self, reason: str) -> None:

@@ -28,7 +28,7 @@ USAGE_PLAN_KEY = "AWS::ApiGateway::UsagePlanKey"
 T = TypeVar("T")
 
 
-class _Bad(Exception):
+class _Bad(TollwayError):
     """A property that cannot be read; becomes a DefinitionError naming the resource."""
 
 
@@ -66,7 +66,7 @@ class ManagementImport:
     def _guarded(self, resource: ManagementResource, action: Callable[..., T], *args: Any) -> T:
         try:
             return action(*args)
-        except (_Bad, TollwayError) as exc:
+        except TollwayError as exc:  # _Bad and the management checks' errors
             raise DefinitionError(self.result.source, f"/Resources/{resource.logical_id}", str(exc)) from None
 
     def _delete(self, resource: ManagementResource) -> None:

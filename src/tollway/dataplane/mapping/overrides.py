@@ -25,6 +25,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tollway.dataplane.mapping.values import JavaMap, java_str
+from tollway.errors import TollwayError
 
 if TYPE_CHECKING:  # params imports vtl, which imports this module
     from tollway.dataplane.mapping.params import MappedRequestParameters
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # params imports vtl, which imports this module
 __all__ = ["OverrideMap", "OverrideTwice", "Overrides"]
 
 
-class OverrideTwice(Exception):
+class OverrideTwice(TollwayError):
     """A template set the same override twice (AWS answers 5XX)."""
 
 

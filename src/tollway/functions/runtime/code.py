@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tollway.errors import TollwayError
 from tollway.functions.packaging.powertools import is_layer_arn
 from tollway.functions.packaging.snapshots import file_digest
 from tollway.functions.runtime import sdk
@@ -37,7 +38,7 @@ DUMMY_CREDENTIALS = {
 }
 
 
-class CodeError(Exception):
+class CodeError(TollwayError):
     """A function's code or layer cannot be used (missing path, bad zip)."""
 
 

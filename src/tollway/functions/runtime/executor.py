@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from tollway.errors import TollwayError
+
 
 @dataclass(frozen=True, slots=True)
 class InvokeResult:
@@ -24,11 +26,11 @@ class InvokeResult:
     """The last 4 KB of this invocation's log (START ... REPORT), for ``X-Amz-Log-Type: Tail``."""
 
 
-class FunctionNotFound(Exception):
+class FunctionNotFound(TollwayError):
     """No function (or version/alias) of that name: Lambda's ResourceNotFoundException (404)."""
 
 
-class TooManyRequests(Exception):
+class TooManyRequests(TollwayError):
     """The function's concurrency is exhausted: Lambda's TooManyRequestsException (429)."""
 
 
