@@ -47,7 +47,7 @@ class MethodAuth:
 
     __slots__ = ()
     type: ClassVar[AuthorizationType]
-    authorizer: CompiledAuthorizer | None = None
+    """AWS's ``authorizationType`` this class checks."""
 
     def check(self, ctx: RequestContext, services: Services) -> Awaitable[None] | None:
         """None when the request is authorized (raising the gateway error that rejects it),
