@@ -20,13 +20,10 @@ class CallerIdentity:
     ``principalOrgId`` values are null for every REST API caller tollway serves."""
 
     access_key: str | None = None
-    """``accessKey``: the access key id that signed the request (``AWS_IAM``)."""
+    """``accessKey``, and ``caller`` and ``user`` too (API Gateway reports an IAM user by its
+    access key id there): the access key id that signed the request (``AWS_IAM``)."""
     account_id: str | None = None
     """``accountId``: the signer's account."""
-    caller: str | None = None
-    """``caller``: the signer's access key id, as API Gateway reports an IAM user."""
-    user: str | None = None
-    """``user``: the signer's access key id, as API Gateway reports an IAM user."""
     user_arn: str | None = None
     """``userArn``: ``arn:aws:iam::{account}:user/{name}``."""
     api_key: str | None = None
@@ -37,7 +34,7 @@ class CallerIdentity:
     @classmethod
     def signer(cls, access_key_id: str, account_id: str, user_arn: str) -> CallerIdentity:
         """The identity of a request signed (SigV4) with ``access_key_id``."""
-        return cls(access_key_id, account_id, access_key_id, access_key_id, user_arn)
+        return cls(access_key_id, account_id, user_arn)
 
     @classmethod
     def key_holder(cls, value: str, key_id: str) -> CallerIdentity:
