@@ -46,7 +46,7 @@ class RequestContext:
     """Lower-cased header name -> last value, of every header the client sent (``parse``)."""
     headers: list[tuple[str, str]] = field(default_factory=list)
     """The method request's headers: the client's, in order, without those API Gateway drops
-    on arrival (``Connection``, ``Content-Length``...; see ``headers.py``) (``parse``)."""
+    on arrival (``Connection``, ``Content-Length``...; see ``integrations.headers``) (``parse``)."""
     host: str = ""
     """The ``Host`` header as sent, port included (``parse``)."""
     domain: str = ""

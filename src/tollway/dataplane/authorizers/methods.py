@@ -1,5 +1,5 @@
 """How one method authorizes, one class per ``authorizationType``, chosen at deployment time
-(``compile.method_auth``); the ``authorize`` step calls ``check`` and nothing else.
+(``method_auth``); the ``authorize`` step calls ``check`` and nothing else.
 
 * ``NONE`` (``NoAuth``) passes (the resource policy, if any, was applied before).
 * ``AWS_IAM`` (``IamAuth``) verifies the SigV4 signature of one of the world's identities and
