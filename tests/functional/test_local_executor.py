@@ -226,6 +226,18 @@ async def test_memory_over_memory_size_kills_the_instance_with_runtime_out_of_me
     assert (await ex.invoke("hog", b'{"mb": 1}')).payload == str(1024 * 1024).encode()
 
 
+async def test_a_spike_freed_before_returning_still_exceeds_memory_size(make: Any) -> None:
+    """The limit applies to the peak, as on Lambda: memory touched and released within one
+    invocation counts even when the handler returns at once (``hold`` 0)."""
+    ex = make(function("spike", "faults", "app.allocate", memory_mb=128, timeout_s=10))
+    result = await ex.invoke("spike", b'{"mb": 140}')
+    assert result.function_error == "Unhandled"
+    assert body(result)["errorType"] == "Runtime.OutOfMemory"
+    assert "Max Memory Used: 128 MB\t" in result.log_tail
+    small = await ex.invoke("spike", b'{"mb": 1}')
+    assert small.function_error is None and "Init Duration" in small.log_tail  # a new instance
+
+
 @pytest.mark.parametrize(
     ("handler", "reason"),
     [

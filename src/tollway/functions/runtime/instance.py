@@ -27,6 +27,7 @@ from tollway.model.functions import FunctionConfig
 
 HEADER = struct.Struct("!IB")
 META = struct.Struct("!H")
+PEAK = struct.Struct("!I")
 INIT, INVOKE, READY, INIT_ERROR, RESULT, ERROR = 1, 2, 3, 4, 5, 6
 INIT_TIMEOUT_S = 10.0
 """Lambda limits the INIT phase of an on-demand environment to 10 seconds."""
@@ -37,6 +38,9 @@ DRAIN_LIMIT = 1 << 20
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 Event = tuple[str, object]
+_FRAME_NAMES = {READY: "ready", INIT_ERROR: "init_error", RESULT: "result", ERROR: "error"}
+_MEASURED = frozenset({READY, RESULT, ERROR})
+"""Frames that start with the worker's peak memory (``bootstrap.Channel.send_measured``)."""
 
 
 class FrameProtocol(asyncio.Protocol):
@@ -94,7 +98,9 @@ class Instance:
         self._transport: asyncio.Transport | None = None
         self._log_fd = -1
         self._pidfd = -1
-        self._status_fd = -1
+        self._poll: asyncio.TimerHandle | None = None
+        self._reported_peak = 0
+        """The worker's peak resident memory in bytes, as its last frame said."""
 
     async def start(self, request_id: str) -> Outcome | None:
         """Start the worker and run the function's init; None when ready, else the failure."""
@@ -130,7 +136,7 @@ class Instance:
         self.init_ms = (time.perf_counter() - began) * 1000
         self.drain()
         if kind == "ready":
-            self._over_memory(self._peak_from_status())
+            self._over_memory(self._reported_peak)
             return None
         self.stop()
         if kind == "init_error":
@@ -144,7 +150,6 @@ class Instance:
         self._loop.add_reader(read_fd, self._read_log)
         self._pidfd = os.pidfd_open(self._proc.pid)
         self._loop.add_reader(self._pidfd, self._on_exit)
-        self._status_fd = os.open(f"/proc/{self._proc.pid}/status", os.O_RDONLY)
 
     async def invoke(self, request_id: str, arn: str, payload: bytes, trace_id: str = "") -> Outcome:
         """Run one invocation; a timeout, crash or memory overrun kills the instance.
@@ -152,14 +157,16 @@ class Instance:
         deadline_ms = int(time.time() * 1000) + int(self.config.timeout_s * 1000)
         meta = f"{request_id}\n{arn}\n{deadline_ms}\n{trace_id}".encode()
         self._send(INVOKE, META.pack(len(meta)) + meta + payload)
-        poll = self._loop.call_later(MEMORY_POLL_S, self._poll_memory) if self._memory_limited() else None
+        if self._memory_limited():
+            self._poll = self._loop.call_later(MEMORY_POLL_S, self._poll_memory)
         try:
             kind, value = await self._wait(self._limit(self.config.timeout_s))
         finally:
-            if poll is not None:
-                poll.cancel()
+            if self._poll is not None:
+                self._poll.cancel()  # the handle of the latest poll: each one schedules the next
+                self._poll = None
         self.drain()
-        if kind in ("result", "error") and self._over_memory(self._peak_from_status()):
+        if kind in ("result", "error") and self._over_memory(self._reported_peak):
             kind = "oom"
         if kind == "result":
             return Outcome(value)  # type: ignore[arg-type]
@@ -203,8 +210,10 @@ class Instance:
             self._transport.write(HEADER.pack(len(body), kind) + body)
 
     def _on_frame(self, kind: int, body: bytes) -> None:
-        names = {READY: "ready", INIT_ERROR: "init_error", RESULT: "result", ERROR: "error"}
-        self._resolve((names.get(kind, "error"), body))
+        if kind in _MEASURED and len(body) >= PEAK.size:
+            self._reported_peak = PEAK.unpack_from(body)[0] * 1024
+            body = body[PEAK.size :]
+        self._resolve((_FRAME_NAMES.get(kind, "error"), body))
 
     def _read_log(self) -> None:
         try:
@@ -232,11 +241,14 @@ class Instance:
             self.emit(data)
 
     def _poll_memory(self) -> None:
+        """While an invocation runs longer than ``MEMORY_POLL_S``: its current memory, every
+        ``MEMORY_POLL_S`` (a limit is enforced while the handler runs, not only after)."""
+        self._poll = None
         if self._over_memory(self._rss()):
             self._resolve(("oom", None))
             self._kill()
-        elif self.alive:
-            self._loop.call_later(MEMORY_POLL_S, self._poll_memory)
+        elif self.alive and self._waiter is not None:
+            self._poll = self._loop.call_later(MEMORY_POLL_S, self._poll_memory)
 
     def _rss(self) -> int:
         assert self._proc is not None
@@ -244,15 +256,6 @@ class Instance:
             with open(f"/proc/{self._proc.pid}/statm", "rb") as handle:
                 return int(handle.read().split()[1]) * PAGE
         except (OSError, IndexError, ValueError):
-            return 0
-
-    def _peak_from_status(self) -> int:
-        """The worker's peak resident memory (VmHWM), which a short spike cannot hide."""
-        try:  # one pread on a descriptor kept open: the kernel regenerates the text each time
-            status = os.pread(self._status_fd, 4096, 0)
-            start = status.index(b"VmHWM:") + 6
-            return int(status[start : status.index(b"kB", start)]) * 1024
-        except (OSError, ValueError):
             return 0
 
     def _over_memory(self, rss: int) -> bool:
@@ -293,9 +296,7 @@ class Instance:
             if fd >= 0:
                 self._loop.remove_reader(fd)
                 os.close(fd)
-        if self._status_fd >= 0:
-            os.close(self._status_fd)
-        self._pidfd = self._log_fd = self._status_fd = -1
+        self._pidfd = self._log_fd = -1
         if self._transport is not None:
             self._transport.close()
             self._transport = None
