@@ -25,6 +25,8 @@ class Backend:
         self.requests: list[bytes] = []
         self.writers: list[asyncio.StreamWriter] = []
         self.port = 0
+        self.delay = 0.0
+        """Seconds to wait before each answer."""
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -42,6 +44,8 @@ class Backend:
                 if reply is None:
                     writer.close()
                     return
+                if self.delay:
+                    await asyncio.sleep(self.delay)
                 writer.write(reply)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -143,6 +147,20 @@ async def test_head_answer_has_no_body_even_with_a_content_length(backend: Start
     client = HttpClient()
     result = await client.call(request(server.port, method="HEAD"))
     assert (result.status, result.body) == (200, b"")
+    await client.close()
+
+
+async def test_a_finished_calls_deadline_never_cuts_the_next_call_on_its_connection(
+    backend: StartBackend,
+) -> None:
+    """Each call has its own timeout: the first call's deadline passes while the second one
+    waits on the same pooled connection, and the second is still answered."""
+    slow = await backend(lambda _: ok())
+    client = HttpClient()
+    assert (await client.call(request(slow.port, timeout=0.2))).status == 200
+    slow.delay = 0.5
+    assert (await client.call(request(slow.port, timeout=5))).status == 200
+    assert slow.connections == 1
     await client.close()
 
 

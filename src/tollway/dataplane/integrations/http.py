@@ -37,6 +37,7 @@ class _Exchange(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[IntegrationResult] | None = None
+        self.timer: asyncio.TimerHandle | None = None
         self.status = 0
         self.headers: list[tuple[str, str]] = []
         self.body: list[bytes] = []
@@ -84,13 +85,28 @@ class _Exchange(asyncio.Protocol):
             self._finish()
 
     # client side
-    def send(self, data: bytes, head_only: bool) -> asyncio.Future[IntegrationResult]:
+    async def send(self, data: bytes, head_only: bool, deadline: float) -> IntegrationResult:
+        """The answer to ``data``; TimeoutError at ``deadline`` (the loop's clock).
+
+        The deadline is one timer on the loop, not ``asyncio.timeout``: this runs for every
+        proxied request, and the context manager's bookkeeping cost more than the timer."""
         assert self.transport is not None
-        self.waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[IntegrationResult] = loop.create_future()
+        self.waiter = waiter
+        self.timer = loop.call_at(deadline, self._timed_out)
         self.status, self.headers, self.body = 0, [], []
         self.started, self.head_only, self.reusable = False, head_only, False
         self.transport.write(data)
-        return self.waiter
+        try:
+            return await waiter
+        finally:
+            self.timer.cancel()
+            self.timer = None
+
+    def _timed_out(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(TimeoutError())
 
     def close(self) -> None:
         if self.transport is not None:
@@ -121,17 +137,19 @@ class HttpClient:
             raise IntegrationFailure(detail=f"invalid endpoint {request.url!r}: {exc}") from None
         data = _encode(request, origin, target)
         head_only = request.method == "HEAD"
-        exchange: _Exchange | None = None
+        deadline = asyncio.get_running_loop().time() + request.timeout_s
+        exchange = self._idle_exchange(origin)
+        reused = exchange is not None
         try:
-            async with asyncio.timeout(request.timeout_s):
-                exchange, reused = await self._connection(origin)
-                try:
-                    result = await exchange.send(data, head_only)
-                except ConnectionError:
-                    if not reused or exchange.started:
-                        raise
-                    exchange, _ = await self._connection(origin, fresh=True)  # the backend closed it
-                    result = await exchange.send(data, head_only)
+            if exchange is None:
+                exchange = await self._connect(origin, deadline)
+            try:
+                result = await exchange.send(data, head_only, deadline)
+            except ConnectionError:
+                if not reused or exchange.started:
+                    raise
+                exchange = await self._connect(origin, deadline)  # the backend had closed it
+                result = await exchange.send(data, head_only, deadline)
         except BaseException as exc:
             if exchange is not None:
                 exchange.close()  # mid-exchange: the connection cannot be reused
@@ -143,19 +161,24 @@ class HttpClient:
         self._release(exchange)
         return result
 
-    async def _connection(self, origin: Origin, *, fresh: bool = False) -> tuple[_Exchange, bool]:
+    def _idle_exchange(self, origin: Origin) -> _Exchange | None:
+        """A kept-alive connection to ``origin`` that is still open, if there is one."""
         idle = self._idle.get(origin)
-        while idle and not fresh:
+        while idle:
             exchange = idle.pop()
             if exchange.transport is not None and not exchange.transport.is_closing():
-                return exchange, True
+                return exchange
+        return None
+
+    async def _connect(self, origin: Origin, deadline: float) -> _Exchange:
         scheme, host, port = origin
         context = self._ssl_context() if scheme == "https" else None
         loop = asyncio.get_running_loop()
-        _, exchange = await loop.create_connection(
-            lambda: _Exchange(origin), host, port, ssl=context, server_hostname=host if context else None
-        )
-        return exchange, False
+        async with asyncio.timeout_at(deadline):
+            _, exchange = await loop.create_connection(
+                lambda: _Exchange(origin), host, port, ssl=context, server_hostname=host if context else None
+            )
+        return exchange
 
     def _release(self, exchange: _Exchange) -> None:
         if not exchange.reusable or exchange.transport is None:
