@@ -22,7 +22,7 @@ from typing import Any, Final
 import orjson
 
 from tollway.dataplane.mapping.inputs import TemplateInputs
-from tollway.dataplane.mapping.jsonpath import MISSING, compile_jsonpath
+from tollway.dataplane.mapping.jsonpath import MISSING, JsonPath, compile_jsonpath
 from tollway.dataplane.mapping.values import ABSENT, HeaderMap, JavaMap, dump_json
 
 __all__ = ["InputVar"]
@@ -56,6 +56,18 @@ class InputVar:
         value = self._lookup(expression)
         return ABSENT if value is MISSING or value is None else value
 
+    # _json_at and _path_at serve compiled templates; the underscore keeps them out of the
+    # templates' reach ($input._json_at is null), like every Python name.
+    def _json_at(self, path: JsonPath) -> str:
+        """``json`` of a JSONPath compiled with the template (a constant argument)."""
+        value = self._lookup_at(path)
+        return "null" if value is MISSING else dump_json(value)
+
+    def _path_at(self, path: JsonPath) -> Any:
+        """``path`` of a JSONPath compiled with the template (a constant argument)."""
+        value = self._lookup_at(path)
+        return ABSENT if value is MISSING or value is None else value
+
     def params(self, name: Any = None) -> Any:
         """All parameters as a map, or one parameter's value (``""`` if absent)."""
         if name is None:
@@ -86,6 +98,10 @@ class InputVar:
             return MISSING
         compiled = compile_jsonpath(str(expression))
         return compiled.value(document)
+
+    def _lookup_at(self, path: JsonPath) -> Any:
+        document = self._parsed()
+        return MISSING if document is _NO_PAYLOAD else path.value(document)
 
     def _parsed(self) -> Any:
         if self._document is _UNPARSED:

@@ -16,7 +16,7 @@ from typing import Any
 
 from tollway.dataplane.mapping.values import JavaList, JavaMap, java_str
 
-__all__ = ["java_method"]
+__all__ = ["java_method", "java_method_tables"]
 
 Method = Callable[..., Any]
 
@@ -140,6 +140,11 @@ _MAP: dict[str, Method] = {
     "remove": lambda mapping, key: mapping.pop(key, None),
     "toString": java_str,
 }
+
+
+def java_method_tables() -> tuple[dict[str, Method], dict[str, Method], dict[str, Method]]:
+    """The Java methods of strings, lists and maps, by name; each takes its target first."""
+    return _STRING, _LIST, _MAP
 
 
 def java_method(target: Any, name: str) -> Method | None:

@@ -26,7 +26,7 @@ from airspeed import operators as ops
 from tollway.dataplane.mapping.java_methods import java_method
 from tollway.dataplane.mapping.values import JavaList, java_str
 
-__all__ = ["FOREACH_LIMIT", "javaify"]
+__all__ = ["FOREACH_LIMIT", "children", "in_range", "javaify", "loop_items", "step"]
 
 FOREACH_LIMIT: Final = 1000
 
@@ -182,7 +182,7 @@ class JavaForeach(ops.ForeachDirective):  # type: ignore[misc]
     """``#foreach`` with Velocity's map, non-iterable and max-loops behaviour."""
 
     def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
-        items = _loop_items(self.value.calculate(namespace, loader))
+        items = loop_items(self.value.calculate(namespace, loader))
         length = len(items)
         local = _LoopScope(namespace)
         state: dict[str, Any] = {}
@@ -212,21 +212,22 @@ class JavaAssignment(ops.Assignment):  # type: ignore[misc]
             return
         target = _namespace_get(namespace, self.root_term)
         for term in self.terms[:-1]:
-            target = _step(target, term.calculate(namespace, loader))
+            target = step(target, term.calculate(namespace, loader))
             if target is None:
                 return
         key = self.terms[-1].calculate(namespace, loader)
-        if isinstance(target, dict) or _in_range(target, key):
+        if isinstance(target, dict) or in_range(target, key):
             target[key] = value
 
 
-def _step(target: Any, key: Any) -> Any:
+def step(target: Any, key: Any) -> Any:
+    """One inner step of ``#set($a.b[k].c = v)``: a map's value, a list's item, else null."""
     if isinstance(target, dict):
         return target.get(key)
-    return target[key] if _in_range(target, key) else None
+    return target[key] if in_range(target, key) else None
 
 
-def _in_range(target: Any, key: Any) -> bool:
+def in_range(target: Any, key: Any) -> bool:
     """True when ``target`` is a list and ``key`` one of its indexes."""
     return isinstance(target, list) and type(key) is int and -len(target) <= key < len(target)
 
@@ -266,7 +267,9 @@ class JavaExpression(ops.Expression):  # type: ignore[misc]
         return super().calculate(namespace, loader)
 
 
-def _loop_items(value: Any) -> list[Any]:
+def loop_items(value: Any) -> list[Any]:
+    """What ``#foreach`` iterates: a map's values, nothing for null, strings and scalars, at
+    most ``FOREACH_LIMIT`` items (taken before the first iteration)."""
     if isinstance(value, Mapping):
         value = value.values()
     elif value is None or isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
@@ -306,7 +309,7 @@ def javaify(node: Any) -> None:
             if replacement is JavaArrayLiteral:
                 # ArrayLiteral stores its calculate on the instance; let the class one win.
                 del current.__dict__["calculate"]
-        stack.extend(_children(current))
+        stack.extend(children(current))
     for current in seen:
         _rebind(current)
         if type(current) is ops.BinaryOperator:
@@ -342,7 +345,8 @@ def _rebind(node: Any) -> None:
             setattr(node, attribute, getattr(value.__self__, value.__func__.__name__))
 
 
-def _children(node: Any) -> list[Any]:
+def children(node: Any) -> list[Any]:
+    """The syntax-tree nodes directly under ``node``."""
     found: list[Any] = []
     for value in vars(node).values():
         if isinstance(value, ops._Element):
