@@ -42,6 +42,7 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
+    requests: int
     requests_per_s: float
     p50_ms: float
     p99_ms: float
@@ -71,6 +72,7 @@ def parse(output: str) -> LoadResult:
     duration_s = max(float(values["duration_us"]) / 1e6, 1e-9)
     errors = {name: int(values[name]) for name in ("connect", "read", "write", "status", "timeout")}
     return LoadResult(
+        requests=int(values["requests"]),
         requests_per_s=int(values["requests"]) / duration_s,
         p50_ms=float(values["p50"]) / 1000,
         p99_ms=float(values["p99"]) / 1000,

@@ -33,11 +33,12 @@ def _note(row: Row) -> str:
 def _load_table(rows: list[Row], references: list[Row]) -> list[str]:
     ref_cols = [f"x {ref.peer}" for ref in references]
     head = ["peer", "req/s median (min-max)", *ref_cols, "p50 ms", "p99 ms", "p99.9 ms", "errors"]
-    head += ["gateway RSS MB", "functions RSS MB", "note"]
+    head += ["gateway RSS MB", "functions RSS MB", "gateway CPU µs/req", "functions CPU µs/req"]
+    head += ["machine idle %", "note"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         if not row.samples:
-            cells = [row.peer, "-", *["-"] * len(references), "-", "-", "-", "-", "-", "-", _note(row)]
+            cells = [row.peer, *["-"] * (len(head) - 2), _note(row)]
         else:
             rps = row.median("requests_per_s")
             ratios = [_ratio(rps, ref.median("requests_per_s")) for ref in references]
@@ -45,7 +46,9 @@ def _load_table(rows: list[Row], references: list[Row]) -> list[str]:
             functions = _range(row, "functions_rss_mb") if row.median("functions_rss_mb") else "-"
             cells = [row.peer, _range(row, "requests_per_s"), *ratios, _range(row, "p50_ms", 2)]
             cells += [_range(row, "p99_ms", 2), _range(row, "p999_ms", 2), str(errors)]
-            cells += [_range(row, "gateway_rss_mb"), functions, _note(row)]
+            cells += [_range(row, "gateway_rss_mb"), functions, _range(row, "gateway_cpu_us")]
+            cells.append(_range(row, "functions_cpu_us") if row.median("functions_cpu_us") else "-")
+            cells += [_range(row, "idle_pct"), _note(row)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 

@@ -20,6 +20,14 @@ class Sample:
     errors: dict[str, int]
     gateway_rss_mb: float
     functions_rss_mb: float
+    requests: int = 0
+    """Requests wrk completed in the measured run."""
+    gateway_cpu_us: float = 0.0
+    """CPU time (user + system) of the gateway's processes during the run, per request."""
+    functions_cpu_us: float = 0.0
+    """The same for its function instances."""
+    idle_pct: float = 0.0
+    """The machine's idle CPU during the run, % of every core's time."""
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from suite import about, install, load, peers, report
 from suite.install import Missing
-from suite.measure import PeakSampler, tree_memory
+from suite.measure import TreeSampler, tree_memory
 from suite.peers import Context, Peer, Running
 from suite.results import INVALID, MISSING, NOT_AVAILABLE, Row, Sample
 from suite.scenarios import BY_NAME, SCENARIOS, Scenario, probe_verdict
@@ -191,15 +191,16 @@ def _load(row: Row, running: Running, scenario: Scenario, wrk: str, options: Opt
     target = scenario.target(running.url(), running.headers)
     try:
         _warm_up(wrk, target, options, scenario.functions)
-        sampler = PeakSampler(running.process.pid, running.peer.function_marker)
+        sampler = TreeSampler(running.process.pid, running.peer.function_marker)
         sampler.start()
         try:
             result = load.run_wrk(wrk, target, options.connections, options.duration_s)
         finally:
-            peak = sampler.stop()
+            usage = sampler.stop()
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
         row.fail(INVALID, f"invalid: wrk failed: {exc}")
         return
+    served = max(result.requests, 1)
     row.samples.append(
         Sample(
             result.requests_per_s,
@@ -207,8 +208,12 @@ def _load(row: Row, running: Running, scenario: Scenario, wrk: str, options: Opt
             result.p99_ms,
             result.p999_ms,
             result.errors,
-            peak.gateway_mb,
-            peak.functions_mb,
+            usage.peak.gateway_mb,
+            usage.peak.functions_mb,
+            result.requests,
+            usage.gateway_cpu_s * 1e6 / served,
+            usage.functions_cpu_s * 1e6 / served,
+            usage.idle_pct,
         )
     )
     if result.error_count:
