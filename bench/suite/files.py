@@ -94,8 +94,12 @@ http {{
     )
 
 
-def nginx_peer_locations() -> str:
-    return f"""    location = /mock {{ default_type application/json; return 200 '{BODY}'; }}
+def nginx_peer_locations(proxy: bool) -> str:
+    """The nginx peer's locations; those that proxy only when the run started the upstream."""
+    mock = f"    location = /mock {{ default_type application/json; return 200 '{BODY}'; }}"
+    if not proxy:
+        return mock
+    return f"""{mock}
     location = /proxy {{
       proxy_pass http://backend/;
       proxy_http_version 1.1;

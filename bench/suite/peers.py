@@ -84,7 +84,8 @@ def _nginx(ctx: Context) -> str:
 
 
 def _launch_nginx(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
-    conf = files.nginx_conf(folder, port, files.nginx_peer_locations(), ctx.upstream_port)
+    locations = files.nginx_peer_locations(proxy=bool(ctx.upstream_port))
+    conf = files.nginx_conf(folder, port, locations, ctx.upstream_port)
     return Launch([_nginx(ctx), "-p", str(folder), "-c", str(conf), "-e", "stderr"], f"/{scenario}", folder)
 
 
