@@ -69,7 +69,7 @@ def versions(ctx: Context, wrk: str) -> dict[str, str]:
         ),
         "wrk": _first_line([wrk, "-v"], "wrk ").split(" Copyright")[0],
     }
-    for module in ("uvicorn", "granian", "chalice"):
+    for module in ("uvicorn", "granian", "chalice", "ministack", "boto3"):
         result[module] = _module_version(bench, module) if Path(bench).exists() else "not installed"
     result["serverless"] = _npm_version("serverless")
     result["serverless-offline"] = _npm_version("serverless-offline")

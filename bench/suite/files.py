@@ -338,3 +338,49 @@ def chalice_project(folder: Path) -> Path:
     config = {"version": "2.0", "app_name": "bench", "stages": {"dev": {"api_gateway_stage": "api"}}}
     write(folder / ".chalice" / "config.json", json.dumps(config))
     return folder
+
+
+MINISTACK_SETUP = """import io, json, sys, zipfile
+
+import boto3
+
+endpoint, scenario, upstream, folder = sys.argv[1:5]
+config = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+config.update(aws_access_key_id="test", aws_secret_access_key="test")
+apigateway = boto3.client("apigateway", **config)
+api = apigateway.create_rest_api(name="bench")["id"]
+root = next(r["id"] for r in apigateway.get_resources(restApiId=api)["items"] if r["path"] == "/")
+route = {"mock": "mock", "proxy": "proxy", "lambda_warm": "hello"}[scenario]
+resource = apigateway.create_resource(restApiId=api, parentId=root, pathPart=route)["id"]
+method = {"restApiId": api, "resourceId": resource, "httpMethod": "GET"}
+apigateway.put_method(**method, authorizationType="NONE")
+if scenario == "mock":
+    status = {"application/json": '{"statusCode": 200}'}
+    apigateway.put_integration(**method, type="MOCK", requestTemplates=status)
+    apigateway.put_method_response(**method, statusCode="200")
+    answer = {"application/json": sys.argv[5]}
+    apigateway.put_integration_response(**method, statusCode="200", responseTemplates=answer)
+elif scenario == "proxy":
+    uri = f"http://127.0.0.1:{upstream}/"
+    apigateway.put_integration(**method, type="HTTP_PROXY", integrationHttpMethod="GET", uri=uri)
+else:
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.write(f"{folder}/handler.py", "handler.py")
+    function = boto3.client("lambda", **config).create_function(
+        FunctionName="hello",
+        Runtime="python3.11",
+        Role="arn:aws:iam::000000000000:role/bench",
+        Handler="handler.lambda_handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    arn = function["FunctionArn"]
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+    apigateway.put_integration(**method, type="AWS_PROXY", integrationHttpMethod="POST", uri=uri)
+apigateway.create_deployment(restApiId=api, stageName="prod")
+print(json.dumps({"path": f"/_aws/execute-api/{api}/prod/{route}"}))
+"""
+"""Run by bench/.venv's python (boto3) with ENDPOINT SCENARIO UPSTREAM_PORT FOLDER BODY: sets a
+ministack up through its API Gateway and Lambda APIs (a REST API, one GET method, its MOCK,
+HTTP_PROXY or AWS_PROXY integration, the function from FOLDER/handler.py, a deployment to stage
+prod) and prints the invoke path, ministack's LocalStack-style ``/_aws/execute-api/ID/prod/...``."""

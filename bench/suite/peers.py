@@ -6,6 +6,7 @@ scenario's files into a folder and says the command to run and the URL path to l
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -61,6 +62,9 @@ class Launch:
     """Request headers of this peer over the scenario's (a token minted for it); the probe never has them."""
     cleanup: Callable[[], None] | None = None
     """Stops what the launch started beside the peer (a JWKS issuer), once the peer has stopped."""
+    configure: Callable[[int], str] | None = None
+    """Sets the peer up through its own API once it listens on the port (ministack); returns the
+    URL path to load, in place of ``path``. Raises Missing when it cannot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +174,60 @@ def _launch_sls(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
     }
     path = "/dev/{name}" if scenario == "lambda_cold" else "/dev/hello"
     return Launch(cmd, path, folder, env)
+
+
+def _ministack(ctx: Context) -> str:
+    return ctx.tool("ministack", lambda: install.ensure_pip("ministack, boto3", ["ministack", "boto3"]))
+
+
+def _need_ministack(ctx: Context) -> None:
+    _ministack(ctx)
+
+
+MINISTACK_SETUP_TIMEOUT_S = 120.0
+
+
+def _launch_ministack(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
+    """``ministack`` on 127.0.0.1:PORT, its optional listeners off; once it listens, the setup
+    script makes the scenario's API through boto3 (``files.MINISTACK_SETUP``)."""
+    python = _ministack(ctx)
+    files.write(folder / "handler.py", files.HANDLER)
+    (folder / "tmp").mkdir()
+    env = {
+        "GATEWAY_PORT": str(port),
+        "BIND_HOST": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "IOT_MTLS_ENABLED": "0",
+        "SFTP_ENABLED": "0",
+        # Its pid file and each function instance's code folder (ministack-lambda-NAME-*) go here.
+        "TMPDIR": str(folder / "tmp"),
+    }
+
+    def configure(port: int) -> str:
+        endpoint = f"http://127.0.0.1:{port}"
+        cmd = [python, "-c", files.MINISTACK_SETUP, endpoint, scenario, str(ctx.upstream_port), str(folder)]
+        keys = {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+        try:
+            done = subprocess.run(
+                [*cmd, files.BODY],
+                capture_output=True,
+                text=True,
+                timeout=MINISTACK_SETUP_TIMEOUT_S,
+                env={**os.environ, **keys},
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise Missing(f"setting ministack up through boto3 failed: {exc}") from None
+        if done.returncode != 0:
+            tail = done.stderr.strip().splitlines()[-3:]
+            raise Missing(f"setting ministack up through boto3 failed: {' / '.join(tail)}")
+        return str(json.loads(done.stdout.strip().splitlines()[-1])["path"])
+
+    cmd = [str(Path(python).with_name("ministack"))]
+    return Launch(cmd, "", folder, env, configure=configure)
 
 
 def _tollway(ctx: Context) -> str:
@@ -333,6 +391,13 @@ PEERS = [
     Peer("granian", frozenset({"mock"}), _granian, _launch_granian),
     Peer("sls-offline", frozenset({"lambda_warm", "lambda_cold"}), _sls, _launch_sls, "invoke.py"),
     Peer("chalice", frozenset({"lambda_warm"}), _chalice, _launch_chalice),
+    Peer(
+        "ministack",
+        frozenset({"mock", "proxy", "lambda_warm"}),
+        _need_ministack,
+        _launch_ministack,
+        "ministack-lambda-",
+    ),
     tollway_peer(1),
     tollway_peer(2),
     tollway_peer(1, REDIS_STATE),
@@ -372,7 +437,8 @@ class Running:
 
 
 def start(ctx: Context, peer: Peer, scenario: str, launch: Launch | None = None) -> Running:
-    """Start ``peer`` for ``scenario`` and wait until it accepts connections (Missing if it never does)."""
+    """Start ``peer`` for ``scenario``, wait until it accepts connections, then configure it
+    (Missing if it never does)."""
     folder = ctx.workdir / f"{scenario}-{peer.name}"
     folder.mkdir(parents=True)
     port = free_port()
@@ -396,6 +462,8 @@ def start(ctx: Context, peer: Peer, scenario: str, launch: Launch | None = None)
     running = Running(peer, process, port, launch.path, log, launch.headers, launch.cleanup)
     try:
         _wait_listening(running)
+        if launch.configure is not None:
+            running.path = launch.configure(port)
     except BaseException:
         running.stop()
         raise

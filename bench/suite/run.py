@@ -219,19 +219,22 @@ def _load(row: Row, running: Running, scenario: Scenario, wrk: str, options: Opt
     if result.error_count:
         errors = ", ".join(f"{kind} {count}" for kind, count in row.error_total().items())
         row.fail(INVALID, f"invalid: errors ({errors})")
+    elif not result.requests:
+        row.fail(INVALID, f"invalid: no answer in the {options.duration_s:g} s run")
 
 
 WARM_UP_ROUNDS = 15
 
 
 def _warm_up(wrk: str, target: load.Target, options: Options, until_stable: bool) -> None:
-    """Load before measuring; with functions, until the rate grows less than 10% a round."""
+    """Load before measuring; with functions, until the rate grows less than 10% a round and the
+    round answered at least two requests per connection (every instance started and in use)."""
     previous = load.run_wrk(wrk, target, options.connections, options.warmup_s).requests_per_s
     for _ in range(WARM_UP_ROUNDS if until_stable else 0):
-        current = load.run_wrk(wrk, target, options.connections, options.warmup_s).requests_per_s
-        if current < previous * 1.1:
+        current = load.run_wrk(wrk, target, options.connections, options.warmup_s)
+        if current.requests_per_s < previous * 1.1 and current.requests >= 2 * options.connections:
             return
-        previous = current
+        previous = current.requests_per_s
 
 
 def _cold(row: Row, running: Running) -> None:

@@ -47,12 +47,12 @@ class Scenario:
 JSON = {"Content-Type": "application/json"}
 
 SCENARIOS = [
-    Scenario("mock", "MOCK integration returning a fixed JSON body", ("nginx", "uvicorn")),
-    Scenario("proxy", "HTTP_PROXY to an nginx upstream on loopback", ("nginx",)),
+    Scenario("mock", "MOCK integration returning a fixed JSON body", ("nginx", "uvicorn", "ministack")),
+    Scenario("proxy", "HTTP_PROXY to an nginx upstream on loopback", ("nginx", "ministack")),
     Scenario(
         "lambda_warm",
         "AWS_PROXY to a Python handler returning a small JSON body, instances warm",
-        ("sls-offline", "chalice"),
+        ("sls-offline", "chalice", "ministack"),
         functions=True,
     ),
     Scenario(
