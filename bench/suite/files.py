@@ -19,6 +19,29 @@ VALIDATE_BODY = json.dumps(
     {"name": "bench", "tags": [f"tag-{i:03d}-{'x' * 40}" for i in range(32)]}, separators=(",", ":")
 )
 """About 2 KB of JSON that satisfies the ``validate`` scenario's model."""
+VALIDATE_SCHEMA = {
+    "type": "object",
+    "required": ["name", "tags"],
+    "properties": {"name": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}},
+}
+LARGE_BYTES = 1 << 20
+LARGE_BODY = '{"data":"' + "x" * (LARGE_BYTES - 11) + '"}'
+"""1 MiB of JSON: the ``large_body`` scenario's request body and the upstream's large answer."""
+ROUTE_GROUP = (
+    "/g{k}",
+    "/g{k}/{{id}}",
+    "/g{k}/{{id}}/items",
+    "/g{k}/{{id}}/items/{{item}}",
+    "/g{k}/{{id}}/items/{{item}}/detail",
+    "/g{k}/static",
+    "/g{k}/static/{{proxy+}}",
+    "/g{k}/v1",
+    "/g{k}/v1/{{name}}",
+    "/g{k}/v1/{{name}}/{{proxy+}}",
+)
+"""One group of 10 resources, literal, ``{param}`` and greedy ``{proxy+}``, each with a GET."""
+ROUTE_REQUEST = "/g{k}/42/items/7/detail"
+"""The request of the ``routes`` scenario: in the last group, 5 levels deep, through 2 parameters."""
 
 HANDLER = """import json
 
@@ -96,27 +119,52 @@ http {{
 
 def nginx_peer_locations(proxy: bool) -> str:
     """The nginx peer's locations; those that proxy only when the run started the upstream."""
+    keep_alive = """proxy_http_version 1.1;
+      proxy_set_header Connection "";"""
+    # large_body: the 1 MiB body and answer stay in memory, as they do in tollway.
+    large = """client_max_body_size 8m;
+      client_body_buffer_size 2m;
+      proxy_buffer_size 64k;
+      proxy_buffers 32 64k;"""
     mock = f"    location = /mock {{ default_type application/json; return 200 '{BODY}'; }}"
     if not proxy:
         return mock
     return f"""{mock}
     location = /proxy {{
       proxy_pass http://backend/;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      {keep_alive}
+    }}
+    location = /large_get {{
+      proxy_pass http://backend/large.json;
+      {keep_alive}
+      {large}
+    }}
+    location = /large_post {{
+      proxy_pass http://backend/discard;
+      {keep_alive}
+      {large}
     }}"""
 
 
-def upstream_locations() -> str:
-    return f"    location / {{ default_type application/json; return 200 '{UPSTREAM_BODY}'; }}"
+def upstream_locations(folder: Path) -> str:
+    """The shared upstream: ``UPSTREAM_BODY`` everywhere; ``/large.json`` answers ``LARGE_BODY``
+    (a static file); ``/discard`` reads and discards a body of up to 8 MB and answers ``BODY``."""
+    write(folder / "static" / "large.json", LARGE_BODY)
+    return f"""    location / {{ default_type application/json; return 200 '{UPSTREAM_BODY}'; }}
+    location = /large.json {{ default_type application/json; root {folder / "static"}; }}
+    location = /discard {{
+      client_max_body_size 8m;
+      default_type application/json;
+      return 200 '{BODY}';
+    }}"""
 
 
-def _integration(kind: str, uri: str = "", method: str = "GET") -> dict[str, object]:
+def _integration(kind: str, uri: str = "", method: str = "GET", body: str = BODY) -> dict[str, object]:
     if kind == "mock":
         return {
             "type": "mock",
             "requestTemplates": {"application/json": '{"statusCode": 200}'},
-            "responses": {"default": {"statusCode": "200", "responseTemplates": {"application/json": BODY}}},
+            "responses": {"default": {"statusCode": "200", "responseTemplates": {"application/json": body}}},
         }
     return {"type": kind, "httpMethod": method, "uri": uri}
 
@@ -156,6 +204,48 @@ VTL_RESPONSE = """#set($root = $input.path('$'))
 #end]}"""
 
 
+def tollway_large(folder: Path, upstream_port: int) -> Path:
+    """GET /large_get: HTTP_PROXY to the upstream's 1 MiB answer; POST /large_post: a body to discard."""
+    up = f"http://127.0.0.1:{upstream_port}"
+    paths: dict[str, object] = {
+        "/large_get": {"get": _op(_integration("http_proxy", f"{up}/large.json"))},
+        "/large_post": {"post": _op(_integration("http_proxy", f"{up}/discard", "POST"))},
+    }
+    return write(folder / "large.json", json.dumps(_openapi(paths)))
+
+
+def route_paths(groups: int, body: str = BODY) -> dict[str, object]:
+    """``groups`` groups of ``ROUTE_GROUP``: 10 resources each, every one a GET answering ``body``."""
+    paths: dict[str, object] = {}
+    for k in range(groups):
+        for path in ROUTE_GROUP:
+            paths[path.format(k=k)] = {"get": _op(_integration("mock", body=body))}
+    return paths
+
+
+def route_request(groups: int) -> str:
+    return ROUTE_REQUEST.format(k=groups - 1)
+
+
+def tollway_routes(folder: Path, groups: int) -> Path:
+    return write(folder / f"routes_{groups}.json", json.dumps(_openapi(route_paths(groups))))
+
+
+def scale_api(folder: Path, number: int, body: str = BODY) -> Path:
+    """API ``scale-NNNN`` of the ``config_scale`` scenario: 2 route groups (20 resources)."""
+    doc = _openapi(route_paths(SCALE_GROUPS, body))
+    doc["info"] = {"title": scale_title(number), "version": "1"}
+    return write(folder / f"{scale_title(number)}.json", json.dumps(doc))
+
+
+SCALE_APIS = 1000
+SCALE_GROUPS = 2
+
+
+def scale_title(number: int) -> str:
+    return f"scale-{number:04d}"
+
+
 def tollway_vtl(folder: Path, upstream_port: int) -> Path:
     integration = {
         **_integration("http", f"http://127.0.0.1:{upstream_port}/items", "POST"),
@@ -169,11 +259,7 @@ def tollway_vtl(folder: Path, upstream_port: int) -> Path:
 
 
 def tollway_validate(folder: Path) -> Path:
-    schema = {
-        "type": "object",
-        "required": ["name", "tags"],
-        "properties": {"name": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}},
-    }
+    schema = VALIDATE_SCHEMA
     op = _op(
         _integration("mock"),
         requestBody={
@@ -256,6 +342,54 @@ def sam_functions(folder: Path, names: list[str], authorizer: str = "") -> Path:
         name = "Pool" if authorizer == "cognito" else "Token"
         auth = {"DefaultAuthorizer": name, "Authorizers": {name: _sam_authorizer(authorizer)}}
         resources["Api"] = {"Type": "AWS::Serverless::Api", "Properties": {"StageName": "Prod", "Auth": auth}}
+    doc = {"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}
+    return write(folder / "template.json", json.dumps(doc))
+
+
+def sam_realistic(folder: Path) -> Path:
+    """A SAM template: POST /hello (stage Prod) needs an API key that a plan grants, passes a Lambda
+    TOKEN authorizer (300 s result cache), has its body validated against ``VALIDATE_SCHEMA``,
+    and reaches the Python handler through AWS_PROXY."""
+    write(folder / "code" / "handler.py", HANDLER)
+    write(folder / "code" / "authorizer.py", AUTHORIZER)
+    code = {"CodeUri": "code/", "Runtime": "python3.11"}
+    model = {"Model": "Item", "Required": True, "ValidateBody": True}
+    event = {"Path": "/hello", "Method": "post", "RestApiId": {"Ref": "Api"}, "RequestModel": model}
+    auth = {
+        "DefaultAuthorizer": "Token",
+        "Authorizers": {"Token": _sam_authorizer("token")},
+        "ApiKeyRequired": True,
+    }
+    resources: dict[str, object] = {
+        "Fnhello": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                **code,
+                "Handler": "handler.lambda_handler",
+                "Events": {"Post": {"Type": "Api", "Properties": event}},
+            },
+        },
+        "Authorizer": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {**code, "Handler": "authorizer.handler"},
+        },
+        "Api": {
+            "Type": "AWS::Serverless::Api",
+            "Properties": {"StageName": "Prod", "Auth": auth, "Models": {"Item": VALIDATE_SCHEMA}},
+        },
+        "Key": {"Type": "AWS::ApiGateway::ApiKey", "Properties": {"Enabled": True, "Value": API_KEY}},
+        "Plan": {
+            "Type": "AWS::ApiGateway::UsagePlan",
+            "Properties": {
+                "ApiStages": [{"ApiId": {"Ref": "Api"}, "Stage": {"Ref": "Api.Stage"}}],
+                "Throttle": {"RateLimit": 1000000, "BurstLimit": 1000000},
+            },
+        },
+        "PlanKey": {
+            "Type": "AWS::ApiGateway::UsagePlanKey",
+            "Properties": {"KeyId": {"Ref": "Key"}, "KeyType": "API_KEY", "UsagePlanId": {"Ref": "Plan"}},
+        },
+    }
     doc = {"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}
     return write(folder / "template.json", json.dumps(doc))
 

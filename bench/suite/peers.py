@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -65,6 +65,19 @@ class Launch:
     configure: Callable[[int], str] | None = None
     """Sets the peer up through its own API once it listens on the port (ministack); returns the
     URL path to load, in place of ``path``. Raises Missing when it cannot."""
+    redeploy: Callable[[], Change] | None = None
+    """config_scale: changes one API's answer through the peer's control plane."""
+    measures: dict[str, float] = field(default_factory=dict)
+    """What preparing the launch measured (config_scale: the import's duration)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A redeployment: where the changed answer is served, the answer, the command's duration."""
+
+    path: str
+    answer: bytes
+    elapsed_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +111,14 @@ def _need_nginx(ctx: Context) -> None:
 
 
 def launch_upstream(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
-    conf = files.nginx_conf(folder, port, files.upstream_locations())
+    # nginx started as root reads files as "nobody": its static file's folders must be searchable.
+    ctx.workdir.chmod(ctx.workdir.stat().st_mode | 0o011)
+    conf = files.nginx_conf(folder, port, files.upstream_locations(folder))
     return Launch([_nginx(ctx), "-p", str(folder), "-c", str(conf), "-e", "stderr"], "/", folder)
+
+
+UPSTREAM_PATHS = {"proxy": "/", "large_get": "/large.json", "large_post": "/discard"}
+"""What the upstream's "direct" row loads, per scenario (variant)."""
 
 
 def _asgi(ctx: Context) -> None:
@@ -244,14 +263,26 @@ TOLLWAY_PATHS = {
     "vtl": "/prod/vtl",
     "validate": "/prod/validate",
     "key_plan": "/prod/mock",
+    "connections": "/prod/mock",
     "lambda_warm": "/Prod/hello",
     "authorizer": "/Prod/hello",
+    "realistic": "/Prod/hello",
     "lambda_cold": "/Prod/{name}",
+    "large_get": "/prod/large_get",
+    "large_post": "/prod/large_post",
+    **{f"routes_{groups * 10}": f"/prod{files.route_request(groups)}" for groups in (1, 100)},
 }
+"""The URL path tollway serves each scenario (or variant) at."""
+TOLLWAY_SCENARIOS = frozenset(
+    {
+        *("mock", "proxy", "lambda_warm", "lambda_cold", "vtl", "key_plan", "authorizer", "validate"),
+        *("realistic", "routes", "large_body", "connections", "config_scale"),
+    }
+)
 
 
 def _tollway_file(scenario: str, folder: Path, upstream_port: int, jwt: bool = False) -> Path:
-    if scenario == "mock":
+    if scenario in ("mock", "connections"):
         return files.tollway_mock(folder)
     if scenario == "proxy":
         return files.tollway_proxy(folder, upstream_port)
@@ -261,6 +292,12 @@ def _tollway_file(scenario: str, folder: Path, upstream_port: int, jwt: bool = F
         return files.tollway_validate(folder)
     if scenario == "key_plan":
         return files.tollway_key_plan(folder)
+    if scenario == "realistic":
+        return files.sam_realistic(folder)
+    if scenario.startswith("large_"):
+        return files.tollway_large(folder, upstream_port)
+    if scenario.startswith("routes_"):
+        return files.tollway_routes(folder, int(scenario.removeprefix("routes_")) // 10)
     names = cold_names() if scenario == "lambda_cold" else ["hello"]
     authorizer = ("cognito" if jwt else "token") if scenario == "authorizer" else ""
     return files.sam_functions(folder, names, authorizer)
@@ -338,43 +375,96 @@ def _need_tollway_and_redis(ctx: Context) -> None:
         raise Missing(f"no Redis at 127.0.0.1:6379 ({exc.strerror or exc})") from None
 
 
+def _tollway_command(ctx: Context, folder: Path, args: list[str]) -> list[str]:
+    cmd = [_tollway(ctx), "-m", "tollway.cli.main", "--store", f"sqlite:///{folder}/b.db"]
+    return [*cmd, *args]
+
+
 def tollway_peer(workers: int, state: str | None = None, jwt: bool = False) -> Peer:
     """``tollway-Nw``; ``-redis``: key_plan with Redis state; ``-jwt``: the authorizer scenario
     with a Cognito user pool authorizer (a bench issuer, a minted ID token) instead of Lambda's."""
 
     def launch(ctx: Context, scenario: str, folder: Path, port: int) -> Launch:
+        if scenario == "config_scale":
+            return _scale_store(ctx, folder, serve_command(ctx, scenario, folder, port, []))
         source = _tollway_file(scenario, folder, ctx.upstream_port, jwt)
-        cmd = [
-            _tollway(ctx),
-            "-m",
-            "tollway.cli.main",
-            "--store",
-            f"sqlite:///{folder}/b.db",
-            "serve",
-            str(source),
-        ]
+        cmd = serve_command(ctx, scenario, folder, port, [str(source)])
+        if not jwt:
+            return Launch(cmd, TOLLWAY_PATHS[scenario], folder)
+        options, headers, cleanup = _user_pool(ctx, folder)
+        return Launch([*cmd, *options], TOLLWAY_PATHS[scenario], folder, headers=headers, cleanup=cleanup)
+
+    def serve_command(ctx: Context, scenario: str, folder: Path, port: int, sources: list[str]) -> list[str]:
+        cmd = _tollway_command(ctx, folder, ["serve", *sources])
         cmd += ["--port", str(port), "--workers", str(workers)]
         # AWS's account-level default (10,000 rps, burst 5,000 per server) would throttle the
         # load itself: the bench measures the gateway's capacity, not that limit.
         cmd += ["--account-rate", "10000000", "--account-burst", "10000000"]
         if state:
             cmd += ["--state", state]
-        if scenario.startswith("lambda") or scenario == "authorizer":
+        if scenario.startswith("lambda") or scenario in ("authorizer", "realistic"):
             # Up to one instance per connection, as serverless-offline makes: the default (16 per
             # worker) answers the extra concurrent requests 429, as Lambda throttles. Per worker,
             # as connections do not spread evenly over the workers; instances start on demand.
             cmd += ["--function-concurrency", str(max(16, ctx.connections))]
-        if not jwt:
-            return Launch(cmd, TOLLWAY_PATHS[scenario], folder)
-        options, headers, cleanup = _user_pool(ctx, folder)
-        return Launch([*cmd, *options], TOLLWAY_PATHS[scenario], folder, headers=headers, cleanup=cleanup)
+        return cmd
 
     marker = "functions/runtime/bootstrap.py"
     if state:
         return Peer(f"tollway-{workers}w-redis", frozenset({"key_plan"}), _need_tollway_and_redis, launch)
     if jwt:
         return Peer(f"tollway-{workers}w-jwt", frozenset({"authorizer"}), _need_tollway, launch, marker)
-    return Peer(f"tollway-{workers}w", frozenset(TOLLWAY_PATHS), _need_tollway, launch, marker)
+    return Peer(f"tollway-{workers}w", TOLLWAY_SCENARIOS, _need_tollway, launch, marker)
+
+
+IMPORT_TIMEOUT_S = 900.0
+SCALE_CHANGED = files.scale_title(files.SCALE_APIS // 2)
+"""The API that config_scale redeploys (the first request goes to the last one)."""
+
+
+def _scale_store(ctx: Context, folder: Path, serve: list[str]) -> Launch:
+    """config_scale: ``tollway import`` of ``files.SCALE_APIS`` generated APIs into the peer's
+    store (timed), then ``serve`` with no file (every API in the store) from an empty folder."""
+    apis = folder / "apis"
+    sources = [str(files.scale_api(apis, number)) for number in range(files.SCALE_APIS)]
+    started = time.perf_counter()
+    _tollway_cli(ctx, folder, ["import", *sources])
+    imported_s = time.perf_counter() - started
+    listed = _tollway_cli(ctx, folder, ["apis", "list"])
+    ids = {
+        fields[1]: fields[0]
+        for fields in (line.split("\t") for line in listed.splitlines())
+        if len(fields) > 1
+    }
+    last, changed = files.scale_title(files.SCALE_APIS - 1), SCALE_CHANGED
+    if last not in ids or changed not in ids:
+        raise Missing(f"tollway apis list does not show {last} and {changed}: {listed[-300:]}")
+    route = files.route_request(files.SCALE_GROUPS)
+
+    def redeploy() -> Change:
+        answer = '{"message":"redeployed"}'
+        source = files.scale_api(apis, files.SCALE_APIS // 2, answer)
+        started = time.perf_counter()
+        _tollway_cli(ctx, folder, ["import", str(source)])
+        path = f"/restapis/{ids[changed]}/prod/_user_request_{route}"
+        return Change(path, answer.encode(), time.perf_counter() - started)
+
+    (folder / "serve").mkdir()
+    path = f"/restapis/{ids[last]}/prod/_user_request_{route}"
+    return Launch(serve, path, folder / "serve", redeploy=redeploy, measures={"import_s": imported_s})
+
+
+def _tollway_cli(ctx: Context, folder: Path, args: list[str]) -> str:
+    """Run a tollway command on the peer's store; its output, or Missing with its error."""
+    cmd = _tollway_command(ctx, folder, args)
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=IMPORT_TIMEOUT_S, cwd=folder)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise Missing(f"tollway {args[0]} failed: {exc}") from None
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-3:]
+        raise Missing(f"tollway {args[0]} failed: {' / '.join(tail)}")
+    return done.stdout
 
 
 def cold_names() -> list[str]:
@@ -385,8 +475,8 @@ UPSTREAM = "upstream"
 """The shared upstream itself (the proxy scenario's "direct" row): started once per run."""
 
 PEERS = [
-    Peer("nginx", frozenset({"mock", "proxy"}), _need_nginx, _launch_nginx),
-    Peer(UPSTREAM, frozenset({"proxy"}), _need_nginx, launch_upstream),
+    Peer("nginx", frozenset({"mock", "proxy", "large_body"}), _need_nginx, _launch_nginx),
+    Peer(UPSTREAM, frozenset({"proxy", "large_body"}), _need_nginx, launch_upstream),
     Peer("uvicorn", frozenset({"mock"}), _asgi, _launch_uvicorn),
     Peer("granian", frozenset({"mock"}), _granian, _launch_granian),
     Peer("sls-offline", frozenset({"lambda_warm", "lambda_cold"}), _sls, _launch_sls, "invoke.py"),
@@ -419,11 +509,23 @@ class Running:
     headers: dict[str, str] = field(default_factory=dict)
     """The peer's own request headers (``Launch.headers``)."""
     cleanup: Callable[[], None] | None = None
+    started_at: float = 0.0
+    """``time.perf_counter()`` when its process started."""
+    redeploy: Callable[[], Change] | None = None
+    measures: dict[str, float] = field(default_factory=dict)
+    owned: bool = True
+    """False for a view of the shared upstream (``at``): whoever started it stops it."""
 
     def url(self, name: str = "") -> str:
         return f"http://127.0.0.1:{self.port}{self.path.replace('{name}', name)}"
 
+    def at(self, path: str) -> Running:
+        """The same process loaded at another path, not stopped by whoever holds this view."""
+        return replace(self, path=path, owned=False)
+
     def stop(self) -> None:
+        if not self.owned:
+            return
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -436,16 +538,18 @@ class Running:
             cleanup()
 
 
-def start(ctx: Context, peer: Peer, scenario: str, launch: Launch | None = None) -> Running:
-    """Start ``peer`` for ``scenario``, wait until it accepts connections, then configure it
-    (Missing if it never does)."""
-    folder = ctx.workdir / f"{scenario}-{peer.name}"
+def start(ctx: Context, peer: Peer, scenario: str, label: str = "", launch: Launch | None = None) -> Running:
+    """Start ``peer`` for ``scenario`` (what ``launch`` serves: a scenario or variant name) and wait
+    until it accepts connections, then configure it (Missing if it never does). Its files go in
+    WORKDIR/LABEL-PEER, ``label`` defaulting to ``scenario``."""
+    folder = ctx.workdir / f"{label or scenario}-{peer.name}"
     folder.mkdir(parents=True)
     port = free_port()
     launch = launch or peer.launch(ctx, scenario, folder, port)
     log = folder / "peer.log"
     try:
         with log.open("wb") as out:
+            started_at = time.perf_counter()
             process = subprocess.Popen(
                 launch.cmd,
                 cwd=launch.cwd,
@@ -459,7 +563,18 @@ def start(ctx: Context, peer: Peer, scenario: str, launch: Launch | None = None)
         if launch.cleanup:
             launch.cleanup()
         raise
-    running = Running(peer, process, port, launch.path, log, launch.headers, launch.cleanup)
+    running = Running(
+        peer,
+        process,
+        port,
+        launch.path,
+        log,
+        launch.headers,
+        launch.cleanup,
+        started_at,
+        launch.redeploy,
+        dict(launch.measures),
+    )
     try:
         _wait_listening(running)
         if launch.configure is not None:

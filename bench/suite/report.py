@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from suite.results import OK, Row
+from suite.scale import MEASURES
 from suite.scenarios import Scenario
 
 
@@ -27,29 +28,72 @@ def _ratio(value: float, reference: float) -> str:
 
 
 def _note(row: Row) -> str:
-    return row.reason.replace("|", "/") if row.status != OK else ""
+    return " ".join(row.reason.replace("|", "/").split()) if row.status != OK else ""
 
 
-def _load_table(rows: list[Row], references: list[Row]) -> list[str]:
-    ref_cols = [f"x {ref.peer}" for ref in references]
-    head = ["peer", "req/s median (min-max)", *ref_cols, "p50 ms", "p99 ms", "p99.9 ms", "errors"]
-    head += ["gateway RSS MB", "functions RSS MB", "gateway CPU µs/req", "functions CPU µs/req"]
-    head += ["machine idle %", "note"]
+def _baseline_row(rows: list[Row], scenario: str, peer: str) -> Row | None:
+    """The row of ``peer`` in ``scenario``, or of its family (tollway-1w for tollway-1w-redis)."""
+    while True:
+        found = next((r for r in rows if r.scenario == scenario and r.peer == peer and r.samples), None)
+        if found is not None or "-" not in peer:
+            return found
+        peer = peer.rsplit("-", 1)[0]
+
+
+def _load_table(scenario: Scenario, own: list[Row], every: list[Row]) -> list[str]:
+    """A row per peer and variant: req/s and its ratios (to the references of the same variant,
+    to the same peer's row in the baseline scenario, to its first variant), latency, memory, CPU."""
+    usable = [row for row in own if row.status == OK and row.samples]
+    references = [name for name in scenario.references if any(row.peer == name for row in usable)]
+    first = scenario.variants[0].name if scenario.versus_first else ""
+    head = ["peer", "req/s median (min-max)"]
+    head += ["MB/s"] if scenario.transfer_bytes else []
+    head += [f"x {name}" for name in references]
+    head += [f"x {scenario.baseline} (same peer)"] if scenario.baseline else []
+    head += [f"x {first} (same peer)"] if first else []
+    head += ["p50 ms", "p99 ms", "p99.9 ms", "errors", "gateway RSS MB"]
+    head += [f"RSS MB over {first}"] if first else []
+    head += ["functions RSS MB", "gateway CPU µs/req", "functions CPU µs/req", "machine idle %", "note"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for row in rows:
+    for row in own:
         if not row.samples:
-            cells = [row.peer, *["-"] * (len(head) - 2), _note(row)]
-        else:
-            rps = row.median("requests_per_s")
-            ratios = [_ratio(rps, ref.median("requests_per_s")) for ref in references]
-            errors = sum(row.error_total().values())
-            functions = _range(row, "functions_rss_mb") if row.median("functions_rss_mb") else "-"
-            cells = [row.peer, _range(row, "requests_per_s"), *ratios, _range(row, "p50_ms", 2)]
-            cells += [_range(row, "p99_ms", 2), _range(row, "p999_ms", 2), str(errors)]
-            cells += [_range(row, "gateway_rss_mb"), functions, _range(row, "gateway_cpu_us")]
-            cells.append(_range(row, "functions_cpu_us") if row.median("functions_cpu_us") else "-")
-            cells += [_range(row, "idle_pct"), _note(row)]
+            lines.append("| " + " | ".join([row.label, *["-"] * (len(head) - 2), _note(row)]) + " |")
+            continue
+        rps = row.median("requests_per_s")
+        versus_first = next((r for r in usable if r.peer == row.peer and r.variant == first), None)
+        cells = [row.label, _range(row, "requests_per_s")]
+        if scenario.transfer_bytes:
+            cells.append(f"{rps * scenario.transfer_bytes / 1e6:,.0f}")
+        for name in references:
+            reference = next((r for r in usable if r.peer == name and r.variant == row.variant), None)
+            cells.append(_ratio(rps, reference.median("requests_per_s")) if reference else "-")
+        if scenario.baseline:
+            baseline = _baseline_row(every, scenario.baseline, row.peer)
+            cells.append(_ratio(rps, baseline.median("requests_per_s")) if baseline else "-")
+        if first:
+            cells.append(_ratio(rps, versus_first.median("requests_per_s")) if versus_first else "-")
+        cells += [_range(row, "p50_ms", 2), _range(row, "p99_ms", 2), _range(row, "p999_ms", 2)]
+        cells += [str(sum(row.error_total().values())), _range(row, "gateway_rss_mb")]
+        if first and versus_first:
+            cells.append(f"{row.median('gateway_rss_mb') - versus_first.median('gateway_rss_mb'):+,.0f}")
+        elif first:
+            cells.append("-")
+        cells.append(_range(row, "functions_rss_mb") if row.median("functions_rss_mb") else "-")
+        cells.append(_range(row, "gateway_cpu_us"))
+        cells.append(_range(row, "functions_cpu_us") if row.median("functions_cpu_us") else "-")
+        cells += [_range(row, "idle_pct"), _note(row)]
         lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _scale_table(own: list[Row]) -> list[str]:
+    head = ["peer", *(column for _, column, _ in MEASURES), "note"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in own:
+        cells = [row.label]
+        for key, _, digits in MEASURES:
+            cells.append(f"{row.measures[key]:,.{digits}f}" if key in row.measures else "-")
+        lines.append("| " + " | ".join([*cells, _note(row)]) + " |")
     return lines
 
 
@@ -92,16 +136,19 @@ def markdown(rows: list[Row], scenarios: list[Scenario], setup: dict[str, object
         own = [row for row in rows if row.scenario == scenario.name]
         if not own:
             continue
-        references = [
-            row for name in scenario.references for row in own if row.peer == name and row.status == OK
-        ]
         lines += [f"## {scenario.name}", "", scenario.description + ".", ""]
         if scenario.cold:
-            references = [row for row in references if row.cold_ms]
+            references = [
+                row
+                for name in scenario.references
+                for row in own
+                if row.peer == name and row.status == OK and row.cold_ms
+            ]
             lines += _cold_table(own, references)
+        elif scenario.scale:
+            lines += _scale_table(own)
         else:
-            references = [row for row in references if row.samples]
-            lines += _load_table(own, references)
+            lines += _load_table(scenario, own, rows)
         lines.append("")
     return "\n".join(lines)
 

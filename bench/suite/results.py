@@ -1,4 +1,4 @@
-"""What a run records: one Row per scenario and peer, with a Sample per repetition."""
+"""What a run records: one Row per scenario, peer and variant, with a Sample per repetition."""
 
 from __future__ import annotations
 
@@ -36,11 +36,19 @@ class Row:
     peer: str
     status: str = OK
     reason: str = ""
+    variant: str = ""
+    """The scenario's variant this row measured ("" when it has none)."""
     samples: list[Sample] = field(default_factory=list)
     cold_ms: list[float] = field(default_factory=list)
     """lambda_cold: time to the first response of each cold start."""
     functions_rss_mb: float = 0.0
     """lambda_cold: RSS of the function instances after the cold starts."""
+    measures: dict[str, float] = field(default_factory=dict)
+    """config_scale: the scenario's own measures, by name (``scale.MEASURES``)."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.peer}, {self.variant}" if self.variant else self.peer
 
     def fail(self, status: str, reason: str) -> None:
         """Record the first failure only: later ones are usually its consequence."""

@@ -8,6 +8,8 @@ spreads over all of them instead of favouring one.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import resource
 import shutil
 import subprocess
 import sys
@@ -16,14 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from suite import about, install, load, peers, report
+from suite import about, install, load, peers, report, scale
 from suite.install import Missing
 from suite.measure import TreeSampler, tree_memory
 from suite.peers import Context, Peer, Running
 from suite.results import INVALID, MISSING, NOT_AVAILABLE, Row, Sample
-from suite.scenarios import BY_NAME, SCENARIOS, Scenario, probe_verdict
+from suite.scenarios import BY_NAME, SCENARIOS, Scenario, Variant, probe_verdict
 
-UPSTREAM_SCENARIOS = {"proxy", "vtl"}
+UPSTREAM_SCENARIOS = {"proxy", "vtl", "large_body"}
+FILES_PER_PEER = 256
+"""Open files a peer needs besides one per connection (its own files, upstream connections)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +67,22 @@ def select(args: argparse.Namespace) -> tuple[list[Scenario], list[Peer]]:
         raise SystemExit(
             f"bench: no peer matches {args.peers} (known: {', '.join(p.name for p in peers.PEERS)})"
         )
-    return [BY_NAME[name] for name in names] or SCENARIOS, chosen
+    ordered: list[str] = []
+    for name in names or [scenario.name for scenario in SCENARIOS]:
+        baseline = BY_NAME[name].baseline
+        # A scenario compared with another runs after it, in the same run.
+        for needed in (baseline, name) if baseline else (name,):
+            if needed not in ordered:
+                ordered.append(needed)
+    return [BY_NAME[name] for name in ordered], chosen
+
+
+def raise_open_files() -> None:
+    """Raise the soft limit of open files to the hard one (inherited by wrk and the peers)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Missing as exc:
         print(f"bench: cannot measure anything: {exc}", file=sys.stderr)
         return 1
+    raise_open_files()
     workdir = Path(tempfile.mkdtemp(prefix="tollway-bench-"))
     ctx = Context(workdir, options.connections)
     upstream = _start_upstream(ctx) if UPSTREAM_SCENARIOS & {s.name for s in scenarios} else None
@@ -121,34 +141,10 @@ def run_scenario(
     wrk: str,
     options: Options,
 ) -> list[Row]:
-    rows: list[Row] = []
-    started: list[tuple[Row, Running]] = []
-    for peer in chosen:
-        if scenario.name not in peer.scenarios:
-            continue
-        row = Row(scenario.name, peer.name)
-        rows.append(row)
-        try:
-            running = _start(ctx, scenario, peer, upstream)
-        except Missing as exc:
-            row.fail(MISSING, str(exc))
-            continue
-        if _check(scenario, row, running):
-            started.append((row, running))
-        elif running is not upstream:
-            running.stop()
-    try:
-        if scenario.cold:
-            for row, running in started:
-                _cold(row, running)
-        else:
-            for _ in range(options.repetitions):
-                for row, running in started:
-                    _load(row, running, scenario, wrk, options)
-    finally:
-        for _, running in started:
-            if running is not upstream:
-                running.stop()
+    if scenario.scale:
+        rows = _run_scale(ctx, scenario, chosen, upstream)
+    else:
+        rows = _run_load(ctx, scenario, chosen, upstream, wrk, options)
     families = {peer.name.split("-")[0] for peer in chosen}
     for label, reason in scenario.unavailable:
         if label.split()[0] in families:
@@ -156,28 +152,106 @@ def run_scenario(
     return rows
 
 
-def _start(ctx: Context, scenario: Scenario, peer: Peer, upstream: Running | Missing | None) -> Running:
+def _run_load(
+    ctx: Context,
+    scenario: Scenario,
+    chosen: list[Peer],
+    upstream: Running | Missing | None,
+    wrk: str,
+    options: Options,
+) -> list[Row]:
+    rows: list[Row] = []
+    started: list[tuple[Row, Variant, Running]] = []
+    open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    for peer in chosen:
+        if scenario.name not in peer.scenarios:
+            continue
+        for index, variant in enumerate(scenario.cases()):
+            row = Row(scenario.name, peer.name, variant=variant.name)
+            rows.append(row)
+            connections = variant.connections or options.connections
+            if connections + FILES_PER_PEER > open_files:
+                row.fail(
+                    NOT_AVAILABLE,
+                    f"not available: the open files limit ({open_files}) is below {connections} "
+                    f"connections and {FILES_PER_PEER} of the peer's own (raise ulimit -Hn)",
+                )
+                continue
+            try:
+                running = _start(ctx, scenario, index, variant, peer, upstream)
+            except Missing as exc:
+                row.fail(MISSING, str(exc))
+                continue
+            if _check(scenario, variant, row, running):
+                started.append((row, variant, running))
+            else:
+                running.stop()
+    try:
+        if scenario.cold:
+            for row, _, running in started:
+                _cold(row, running)
+        else:
+            for _ in range(options.repetitions):
+                for row, variant, running in started:
+                    _load(row, running, scenario, variant, wrk, options)
+    finally:
+        for _, _, running in started:
+            running.stop()
+    return rows
+
+
+def _run_scale(
+    ctx: Context, scenario: Scenario, chosen: list[Peer], upstream: Running | Missing | None
+) -> list[Row]:
+    """One peer at a time: each one's start-up is timed alone."""
+    rows: list[Row] = []
+    for peer in chosen:
+        if scenario.name not in peer.scenarios:
+            continue
+        row = Row(scenario.name, peer.name)
+        rows.append(row)
+        try:
+            running = _start(ctx, scenario, 0, scenario.cases()[0], peer, upstream)
+        except Missing as exc:
+            row.fail(MISSING, str(exc))
+            continue
+        try:
+            scale.measure(row, running)
+        finally:
+            running.stop()
+    return rows
+
+
+def _start(
+    ctx: Context,
+    scenario: Scenario,
+    index: int,
+    variant: Variant,
+    peer: Peer,
+    upstream: Running | Missing | None,
+) -> Running:
     if isinstance(upstream, Missing) and scenario.name in UPSTREAM_SCENARIOS:
         raise Missing(f"the upstream nginx is missing: {upstream}")
     if peer.name == peers.UPSTREAM and isinstance(upstream, Running):
-        return upstream
+        return upstream.at(peers.UPSTREAM_PATHS[variant.serves])
     peer.prepare(ctx)
-    return peers.start(ctx, peer, scenario.name)
+    label = f"{scenario.name}-{index}" if scenario.variants else scenario.name
+    return peers.start(ctx, peer, variant.serves, label)
 
 
-def _check(scenario: Scenario, row: Row, running: Running) -> bool:
-    """Probe the feature, then check the peer answers the scenario's request 200 (else the row says why)."""
+def _check(scenario: Scenario, variant: Variant, row: Row, running: Running) -> bool:
+    """Probe the features, then check the peer answers the scenario's request 200 (else the row says why)."""
     try:
-        if scenario.probe:
-            status, _ = load.request(replace(scenario.probe.target, url=running.url()))
-            verdict = probe_verdict(scenario.probe, status)
+        for probe in scenario.probes:
+            status, _ = load.request(replace(probe.target, url=running.url()))
+            verdict = probe_verdict(probe, status)
             if verdict:
                 row.fail(NOT_AVAILABLE, verdict)
                 return False
         if scenario.cold:
             load.request(load.Target(running.url("not_a_function")))  # the server is up; no function runs
             return True
-        status, body = load.request(scenario.target(running.url(), running.headers))
+        status, body = load.request(scenario.target(running.url(), running.headers, variant))
     except OSError as exc:
         row.fail(INVALID, f"invalid: the first request failed: {exc}")
         return False
@@ -187,14 +261,17 @@ def _check(scenario: Scenario, row: Row, running: Running) -> bool:
     return True
 
 
-def _load(row: Row, running: Running, scenario: Scenario, wrk: str, options: Options) -> None:
-    target = scenario.target(running.url(), running.headers)
+def _load(
+    row: Row, running: Running, scenario: Scenario, variant: Variant, wrk: str, options: Options
+) -> None:
+    target = scenario.target(running.url(), running.headers, variant)
+    connections = variant.connections or options.connections
     try:
-        _warm_up(wrk, target, options, scenario.functions)
+        _warm_up(wrk, target, connections, options.warmup_s, scenario.functions)
         sampler = TreeSampler(running.process.pid, running.peer.function_marker)
         sampler.start()
         try:
-            result = load.run_wrk(wrk, target, options.connections, options.duration_s)
+            result = load.run_wrk(wrk, target, connections, options.duration_s)
         finally:
             usage = sampler.stop()
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
@@ -226,13 +303,13 @@ def _load(row: Row, running: Running, scenario: Scenario, wrk: str, options: Opt
 WARM_UP_ROUNDS = 15
 
 
-def _warm_up(wrk: str, target: load.Target, options: Options, until_stable: bool) -> None:
+def _warm_up(wrk: str, target: load.Target, connections: int, warmup_s: float, until_stable: bool) -> None:
     """Load before measuring; with functions, until the rate grows less than 10% a round and the
     round answered at least two requests per connection (every instance started and in use)."""
-    previous = load.run_wrk(wrk, target, options.connections, options.warmup_s).requests_per_s
+    previous = load.run_wrk(wrk, target, connections, warmup_s).requests_per_s
     for _ in range(WARM_UP_ROUNDS if until_stable else 0):
-        current = load.run_wrk(wrk, target, options.connections, options.warmup_s)
-        if current.requests_per_s < previous * 1.1 and current.requests >= 2 * options.connections:
+        current = load.run_wrk(wrk, target, connections, warmup_s)
+        if current.requests_per_s < previous * 1.1 and current.requests >= 2 * connections:
             return
         previous = current.requests_per_s
 
