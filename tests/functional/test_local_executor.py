@@ -226,6 +226,15 @@ async def test_memory_over_memory_size_kills_the_instance_with_runtime_out_of_me
     assert (await ex.invoke("hog", b'{"mb": 1}')).payload == str(1024 * 1024).encode()
 
 
+async def test_the_gateways_own_memory_never_counts_against_an_instance(make: Any) -> None:
+    """An instance is forked from the gateway: only the function's memory counts, however
+    large the gateway is (Linux carries ``ru_maxrss`` over exec, so that would not do)."""
+    ballast = b"\x01" * (200 * 1024 * 1024)  # resident in this (the gateway's) process
+    ex = make(function("small", "faults", "app.ok", memory_mb=128))
+    result = await ex.invoke("small", b"{}")
+    assert result.function_error is None, result.payload
+    assert len(ballast) == 200 * 1024 * 1024
+
 async def test_a_spike_freed_before_returning_still_exceeds_memory_size(make: Any) -> None:
     """The limit applies to the peak, as on Lambda: memory touched and released within one
     invocation counts even when the handler returns at once (``hold`` 0)."""

@@ -9,9 +9,6 @@ gateway over the socket FD with length-prefixed frames (``!IB``: body length, ki
   ``_X_AMZN_TRACE_ID`` for that invocation, as Lambda sets it.
 - worker -> gateway: ``READY`` or ``INIT_ERROR`` (Lambda's error document), then for each
   invocation ``RESULT`` (the marshalled return value) or ``ERROR`` (error document).
-  ``READY``, ``RESULT`` and ``ERROR`` start with ``!I``: the worker's peak resident memory
-  in KiB so far (``ru_maxrss``, what ``/proc/PID/status`` calls VmHWM), read by one cheap
-  syscall here instead of the gateway parsing that file after every invocation.
 
 Stdout and stderr are the function's log: unbuffered, like Lambda's runtime, so a crash loses
 nothing and every byte written before a result frame is already in the log pipe.
@@ -25,7 +22,6 @@ import io
 import json
 import logging
 import os
-import resource
 import socket
 import struct
 import sys
@@ -35,7 +31,6 @@ from typing import Any
 
 HEADER = struct.Struct("!IB")
 META = struct.Struct("!H")
-PEAK = struct.Struct("!I")
 TRACE_VARIABLE = "_X_AMZN_TRACE_ID"
 INIT, INVOKE, READY, INIT_ERROR, RESULT, ERROR = 1, 2, 3, 4, 5, 6
 
@@ -168,11 +163,6 @@ class Channel:
     def send(self, kind: int, body: bytes) -> None:
         self.sock.sendall(HEADER.pack(len(body), kind) + body)
 
-    def send_measured(self, kind: int, body: bytes) -> None:
-        """Send ``body`` after the worker's peak resident memory (KiB)."""
-        peak = PEAK.pack(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-        self.sock.sendall(HEADER.pack(PEAK.size + len(body), kind) + peak + body)
-
 
 class RequestIdFilter(logging.Filter):
     request_id = ""
@@ -224,7 +214,7 @@ def init(channel: Channel) -> Any:
     except Exception as exc:
         doc = error_document(type(exc).__name__, str(exc), user_trace(exc.__traceback__), "")
     else:
-        channel.send_measured(READY, b"")
+        channel.send(READY, b"")
         return handler
     log_error(doc)
     channel.send(INIT_ERROR, json.dumps(doc).encode())
@@ -271,7 +261,7 @@ def main() -> None:
     while True:
         kind, body = channel.read()
         if kind == INVOKE:
-            channel.send_measured(*invoke(handler, marshaller, body))
+            channel.send(*invoke(handler, marshaller, body))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from tollway.model.functions import FunctionConfig
 
 HEADER = struct.Struct("!IB")
 META = struct.Struct("!H")
-PEAK = struct.Struct("!I")
 INIT, INVOKE, READY, INIT_ERROR, RESULT, ERROR = 1, 2, 3, 4, 5, 6
 INIT_TIMEOUT_S = 10.0
 """Lambda limits the INIT phase of an on-demand environment to 10 seconds."""
@@ -39,8 +38,6 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 Event = tuple[str, object]
 _FRAME_NAMES = {READY: "ready", INIT_ERROR: "init_error", RESULT: "result", ERROR: "error"}
-_MEASURED = frozenset({READY, RESULT, ERROR})
-"""Frames that start with the worker's peak memory (``bootstrap.Channel.send_measured``)."""
 
 
 class FrameProtocol(asyncio.Protocol):
@@ -98,9 +95,8 @@ class Instance:
         self._transport: asyncio.Transport | None = None
         self._log_fd = -1
         self._pidfd = -1
+        self._status_fd = -1
         self._poll: asyncio.TimerHandle | None = None
-        self._reported_peak = 0
-        """The worker's peak resident memory in bytes, as its last frame said."""
 
     async def start(self, request_id: str) -> Outcome | None:
         """Start the worker and run the function's init; None when ready, else the failure."""
@@ -136,7 +132,7 @@ class Instance:
         self.init_ms = (time.perf_counter() - began) * 1000
         self.drain()
         if kind == "ready":
-            self._over_memory(self._reported_peak)
+            self._over_memory(self._peak_from_status())
             return None
         self.stop()
         if kind == "init_error":
@@ -150,6 +146,7 @@ class Instance:
         self._loop.add_reader(read_fd, self._read_log)
         self._pidfd = os.pidfd_open(self._proc.pid)
         self._loop.add_reader(self._pidfd, self._on_exit)
+        self._status_fd = os.open(f"/proc/{self._proc.pid}/status", os.O_RDONLY)
 
     async def invoke(self, request_id: str, arn: str, payload: bytes, trace_id: str = "") -> Outcome:
         """Run one invocation; a timeout, crash or memory overrun kills the instance.
@@ -166,7 +163,7 @@ class Instance:
                 self._poll.cancel()  # the handle of the latest poll: each one schedules the next
                 self._poll = None
         self.drain()
-        if kind in ("result", "error") and self._over_memory(self._reported_peak):
+        if kind in ("result", "error") and self._over_memory(self._peak_from_status()):
             kind = "oom"
         if kind == "result":
             return Outcome(value)  # type: ignore[arg-type]
@@ -210,9 +207,6 @@ class Instance:
             self._transport.write(HEADER.pack(len(body), kind) + body)
 
     def _on_frame(self, kind: int, body: bytes) -> None:
-        if kind in _MEASURED and len(body) >= PEAK.size:
-            self._reported_peak = PEAK.unpack_from(body)[0] * 1024
-            body = body[PEAK.size :]
         self._resolve((_FRAME_NAMES.get(kind, "error"), body))
 
     def _read_log(self) -> None:
@@ -258,6 +252,18 @@ class Instance:
         except (OSError, IndexError, ValueError):
             return 0
 
+    def _peak_from_status(self) -> int:
+        """The worker's peak resident memory (VmHWM), which a short spike cannot hide.
+
+        Not ``ru_maxrss`` reported by the worker: Linux carries that over ``execve`` from the
+        forked gateway, so a large gateway would make every instance look over its limit."""
+        try:  # one pread on a descriptor kept open: the kernel regenerates the text each time
+            status = os.pread(self._status_fd, 4096, 0)
+            start = status.index(b"VmHWM:") + 6
+            return int(status[start : status.index(b"kB", start)]) * 1024
+        except (OSError, ValueError):
+            return 0
+
     def _over_memory(self, rss: int) -> bool:
         self.peak_rss = max(self.peak_rss, rss)
         return self._memory_limited() and rss > self.config.memory_mb * 1024 * 1024
@@ -296,7 +302,9 @@ class Instance:
             if fd >= 0:
                 self._loop.remove_reader(fd)
                 os.close(fd)
-        self._pidfd = self._log_fd = -1
+        if self._status_fd >= 0:
+            os.close(self._status_fd)
+        self._pidfd = self._log_fd = self._status_fd = -1
         if self._transport is not None:
             self._transport.close()
             self._transport = None
