@@ -312,6 +312,8 @@ class _Compiler:
                 continue
             elif kind is JavaReference:
                 self.pending.append((False, self.reference(child).code))
+            elif kind is ops.IfDirective and _prints_only(child):
+                self.pending.append((False, self.if_expression(child)))
             else:
                 self.flush()
                 if kind is ops.IfDirective:
@@ -361,6 +363,16 @@ class _Compiler:
         if isinstance(node.else_block, ops.ElseBlock):
             self.emit("else:")
             self.body(node.else_block.block)
+
+    def if_expression(self, node: Any) -> str:
+        """``#if`` whose branches only print, as one expression: ``(a if c else b)``."""
+        branches = [(node.condition, node.block), *((e.condition, e.block) for e in node.elseifs)]
+        otherwise = node.else_block.block if isinstance(node.else_block, ops.ElseBlock) else None
+        code = "''" if otherwise is None else self.interpolated(otherwise).code
+        chosen = [(self.condition(c).code, self.interpolated(b).code) for c, b in branches]
+        for condition, printed in reversed(chosen):
+            code = f"({printed} if {condition} else {code})"
+        return code
 
     def condition(self, node: Any) -> _Expr:
         return self.expression(_inner(node.expression))
@@ -471,8 +483,12 @@ class _Compiler:
     def printed(self, value: _Expr) -> _Expr:
         if value.kind == "str":
             return value
-        held = self.temp()
-        code = f"('' if ({held} := {value.code}) is None else {held} if type({held}) is str else _s({held}))"
+        held = value.code if value.code.isidentifier() else self.temp()
+        bound = held if held == value.code else f"({held} := {value.code})"
+        code = (
+            f"('' if {bound} is None else {held} if type({held}) is str"
+            f" else str({held}) if type({held}) is int else _s({held}))"  # str(int) is java_str(int)
+        )
         return _Expr(code, pure=value.pure, kind="str")
 
     def value(self, node: Any) -> _Expr:
@@ -616,6 +632,10 @@ class _Compiler:
         """``apply`` to ``current``, unless ``current`` is null (then the chain is null)."""
         if current.kind in ("input", "util"):
             return apply(current)
+        if current.code.isidentifier():  # a local: read it twice, no temporary
+            result = apply(_Expr(current.code, pure=True))
+            code = f"(None if {current.code} is None else {result.code})"
+            return _Expr(code, pure=current.pure and result.pure)
         held = self.temp()
         result = apply(_Expr(held, pure=True))
         code = f"(None if ({held} := {current.code}) is None else {result.code})"
@@ -696,6 +716,17 @@ _INITIAL: Final = {
     "stageVariables": "_JavaMap(_inputs.stage_variables)",
     "tollwayLiteralDollar": "'$'",
 }
+
+
+_PRINTING: Final = (ops.Text, ops.FallthroughHashText, ops.Comment, JavaReference)
+
+
+def _prints_only(node: Any) -> bool:
+    """True when every branch of an ``#if`` holds only text, comments and references."""
+    blocks = [node.block, *(e.block for e in node.elseifs)]
+    if isinstance(node.else_block, ops.ElseBlock):
+        blocks.append(node.else_block.block)
+    return all(type(child) in _PRINTING for block in blocks for child in block.children)
 
 
 def _literal_text(parameters: Any) -> str | None:

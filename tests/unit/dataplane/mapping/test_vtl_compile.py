@@ -94,6 +94,8 @@ EDGE_CASES = [
     "a## comment\nb#* block\ncomment *#c#if(true)d#{else}e#{end} #break #000 #x",
     "#if($a)\n  one\n#elseif($b)\n  two\n#else\n  three\n#end\nafter",
     "#set( $a = 1 )\n#set($b = 2)   \n$a$b",
+    "#set($l = [])a#if($l.add(1))b$l#elseif($l.add(2))c#{else}d#end$l e#if(false)f#end",
+    "#foreach($i in [1, 2, 3])#if($i == 1)one#elseif($i == 2)$i#{else}${nope|'none'}#end,#end",
     # failures: both engines answer 500
     "$util.parseJson('{not json')",
     "$util.urlDecode('100%')",
