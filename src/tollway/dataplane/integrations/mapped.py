@@ -83,7 +83,8 @@ def _render_template(
         raise ApiConfigurationError(detail="Unable to transform request (binary payload, a template)")
     rendered = template.constant
     if rendered is None:
-        ctx.overrides = Overrides()
+        if template.uses_context:  # else it cannot read nor set overrides: none to make
+            ctx.overrides = Overrides()
         rendered = template.render(template_inputs(ctx, text), ctx.overrides)
     return rendered.encode()
 
@@ -137,7 +138,7 @@ def mapped_response(ctx: RequestContext, method: CompiledMethod, result: Integra
         template = chosen.templates[template_type]
         rendered = template.constant
         if rendered is None:
-            if ctx.overrides is None:
+            if ctx.overrides is None and template.uses_context:
                 ctx.overrides = Overrides()
             rendered = template.render(inputs or template_inputs(ctx, backend_text), ctx.overrides)
         body = rendered.encode()

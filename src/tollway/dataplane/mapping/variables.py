@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import orjson
@@ -85,7 +86,7 @@ def template_inputs(ctx: RequestContext, body: str) -> TemplateInputs:
         headers=headers,
         multi_querystring=ctx.query,
         multi_headers=multi_headers,
-        context=context_vars(ctx),
+        context_of=partial(context_vars, ctx),
         stage_variables=ctx.served.stage.variables if ctx.served is not None else {},
     )
 

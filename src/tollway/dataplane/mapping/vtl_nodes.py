@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping
+from itertools import islice
 from types import MethodType
 from typing import Any, Final
 
@@ -270,16 +271,13 @@ class JavaExpression(ops.Expression):  # type: ignore[misc]
 def loop_items(value: Any) -> list[Any]:
     """What ``#foreach`` iterates: a map's values, nothing for null, strings and scalars, at
     most ``FOREACH_LIMIT`` items (taken before the first iteration)."""
+    if isinstance(value, list):
+        return value[:FOREACH_LIMIT]  # a copy: the loop does not see the body's changes
     if isinstance(value, Mapping):
         value = value.values()
     elif value is None or isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         return []
-    items: list[Any] = []
-    for item in value:
-        if len(items) == FOREACH_LIMIT:
-            break
-        items.append(item)
-    return items
+    return list(islice(value, FOREACH_LIMIT))
 
 
 _SWAPS: Final[dict[type, type]] = {

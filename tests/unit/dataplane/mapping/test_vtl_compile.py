@@ -376,3 +376,18 @@ def test_a_template_without_context_needs_no_overrides_and_leaves_them_alone() -
     overrides = Overrides()
     assert template.render(TemplateInputs(body='{"a": 2}'), overrides) == "2"
     assert overrides.status() is None and not overrides.header_names()
+
+
+def test_context_given_lazily_is_built_once_and_only_for_templates_that_read_it() -> None:
+    built: list[int] = []
+
+    def context_of() -> dict[str, Any]:
+        built.append(1)
+        return {"stage": "prod"}
+
+    inputs = TemplateInputs(body='{"a": 1}', context_of=context_of)
+    assert compile_template("$input.path('$.a')").render(inputs) == "1"
+    assert built == []
+    assert compile_template("$context.stage").render(inputs) == "prod"
+    assert compile_template("$context.stage!").render(inputs) == "prod!"
+    assert built == [1]
