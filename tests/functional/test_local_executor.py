@@ -235,6 +235,7 @@ async def test_the_gateways_own_memory_never_counts_against_an_instance(make: An
     assert result.function_error is None, result.payload
     assert len(ballast) == 200 * 1024 * 1024
 
+
 async def test_a_spike_freed_before_returning_still_exceeds_memory_size(make: Any) -> None:
     """The limit applies to the peak, as on Lambda: memory touched and released within one
     invocation counts even when the handler returns at once (``hold`` 0)."""
