@@ -623,10 +623,34 @@ class _Compiler:
             if first.parameters is not None:
                 current = self.then(current, lambda held: self.call_value(held, first.parameters))
             elif first.index is not None:
-                current = self.then(current, lambda held: self.subscript(held, first.index.index, False))
+                key = first.index.index
+                current = self.then(current, partial(self.subscript, key_node=key, lazy=False))
         for item in rest:
-            current = self.then(current, partial(self.step, item=item))
+            if type(item) is JavaNameOrCall and item.parameters is None:
+                current = self.property_of(current, item.name)
+                if item.index is not None:
+                    current = self.then(
+                        current, partial(self.subscript, key_node=item.index.index, lazy=False)
+                    )
+            else:
+                current = self.then(current, partial(self.step, item=item))
         return current
+
+    def property_of(self, current: _Expr, name: str) -> _Expr:
+        """``current.name``: null when ``current`` is null. Parsed JSON objects are dicts:
+        their test comes first."""
+        if current.kind == "input" and name == "body":
+            return _Expr(f"{current.code}.body", pure=True, kind="str")
+        if current.kind in ("input", "util"):
+            return _Expr(f"_prop({current.code}, {name!r})", pure=current.pure)
+        if current.code.isidentifier():
+            held = test = current.code
+        else:
+            held = self.temp()
+            test = f"({held} := {current.code})"
+        otherwise = f"None if {held} is None else _prop({held}, {name!r})"
+        code = f"({held}.get({name!r}) if type({test}) is dict else {otherwise})"
+        return _Expr(code, pure=current.pure)
 
     def then(self, current: _Expr, apply: Callable[[_Expr], _Expr]) -> _Expr:
         """``apply`` to ``current``, unless ``current`` is null (then the chain is null)."""
@@ -642,21 +666,12 @@ class _Compiler:
         return _Expr(code, pure=current.pure and result.pure, kind=None)
 
     def step(self, target: _Expr, item: Any) -> _Expr:
+        """A method call or (after a property) a ``[key]`` step on the non-null ``target``."""
         if type(item) is not JavaNameOrCall:  # ``[key]`` after a property: failures give null
-            return self.subscript(target, item.index, True)
-        name = item.name
-        if item.parameters is not None:
-            return self.method(target, name, item.parameters)
-        if target.kind == "input" and name == "body":
-            found = _Expr(f"{target.code}.body", pure=True, kind="str")
-        else:
-            t = target.code
-            found = _Expr(f"({t}.get({name!r}) if type({t}) is dict else _prop({t}, {name!r}))", pure=True)
-        if item.index is None:
-            return found
-        return self.then(found, lambda held: self.subscript(held, item.index.index, False))
+            return self.subscript(target, key_node=item.index, lazy=True)
+        return self.method(target, item.name, item.parameters)
 
-    def subscript(self, target: _Expr, key_node: Any, lazy: bool) -> _Expr:
+    def subscript(self, target: _Expr, *, key_node: Any, lazy: bool) -> _Expr:
         key = self.value(key_node)
         if lazy and not key.pure:
             return _Expr(f"_index_lazy({target.code}, lambda: {key.code})")
