@@ -74,19 +74,13 @@ def context_vars(ctx: RequestContext) -> dict[str, Any]:
 
 def template_inputs(ctx: RequestContext, body: str) -> TemplateInputs:
     """Inputs for a template or mapping evaluated on this request, with ``body`` as ``$input.body``."""
-    headers: dict[str, str] = {}
-    multi_headers: dict[str, list[str]] = {}
-    for name, value in ctx.headers:  # the method request's: without those AWS drops on arrival
-        headers[name] = value
-        multi_headers.setdefault(name, []).append(value)
     return TemplateInputs(
         body=body,
         path_params=ctx.path_params,
         querystring={k: v[-1] for k, v in ctx.query.items()},
-        headers=headers,
         multi_querystring=ctx.query,
-        multi_headers=multi_headers,
         context_of=partial(context_vars, ctx),
+        header_pairs=ctx.headers,  # the method request's: without those AWS drops on arrival
         stage_variables=ctx.served.stage.variables if ctx.served is not None else {},
     )
 

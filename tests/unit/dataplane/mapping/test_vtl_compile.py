@@ -391,3 +391,12 @@ def test_context_given_lazily_is_built_once_and_only_for_templates_that_read_it(
     assert compile_template("$context.stage").render(inputs) == "prod"
     assert compile_template("$context.stage!").render(inputs) == "prod!"
     assert built == [1]
+
+
+def test_headers_given_as_the_request_pairs_read_as_the_two_maps() -> None:
+    inputs = TemplateInputs(header_pairs=[("X-A", "1"), ("Accept", "*/*"), ("X-A", "2")])
+    assert inputs.headers == {"X-A": "2", "Accept": "*/*"}
+    assert inputs.multi_headers == {"X-A": ["1", "2"], "Accept": ["*/*"]}
+    assert compile_template("$input.params('x-a') $input.params().header").render(inputs) == (
+        "2 {X-A=2, Accept=*/*}"
+    )
