@@ -130,11 +130,12 @@ def mapped_response(ctx: RequestContext, method: CompiledMethod, result: Integra
         mapped = chosen.parameters.apply(backend, backend_text, inputs)
         headers = mapped_response_headers(mapped) if kind.filters_response_headers else list(mapped.items())
     body = result.body
-    backend_type = next((v for k, v in result.headers if k.lower() == "content-type"), None)
     content_type = "application/json"  # AWS's default for integration responses
     accept = ctx.accept
     template_type = _pick_template(chosen, accept)
-    if template_type is not None:
+    if template_type is None:
+        backend_type = _content_type(result.headers)
+    else:
         template = chosen.templates[template_type]
         rendered = template.constant
         if rendered is None:
@@ -176,6 +177,13 @@ def lambda_error_selector(result: IntegrationResult) -> str | None:
         return ""
     message = document.get("errorMessage") if isinstance(document, dict) else None
     return message if isinstance(message, str) else ""
+
+
+def _content_type(headers: list[tuple[str, str]]) -> str | None:
+    for name, value in headers:
+        if name.lower() == "content-type":
+            return value
+    return None
 
 
 def _pick_template(response: CompiledResponse, accept: str | None) -> str | None:
