@@ -18,9 +18,10 @@ literal, ...); the caller keeps the interpreter for that template.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
+from types import CodeType
 from typing import Any, Final
 
 from airspeed import operators as ops
@@ -187,22 +188,36 @@ class _StateNeeded(Exception):
         super().__init__()
 
 
-def _walk(node: Any) -> Iterator[Any]:
-    stack = [node]
+@dataclass(slots=True)
+class _Scan:
+    """What one walk of the tree finds before compiling: the nodes left to the interpreter,
+    and the names ``#set`` rebinds (``#set($x = ...)``) or writes into (``#set($x.a = ...)``)
+    in the whole template and inside each ``#foreach`` (by ``id`` of the node)."""
+
+    uncovered: list[Any] = field(default_factory=list)
+    rebound: set[str] = field(default_factory=set)
+    loops: dict[int, tuple[set[str], set[str]]] = field(default_factory=dict)
+
+
+def _scan(root: Any) -> _Scan:
+    found = _Scan()
+    stack: list[tuple[Any, tuple[int, ...]]] = [(root, ())]
     while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(children(current))
-
-
-def _assigned(node: Any) -> tuple[set[str], set[str]]:
-    """Names rebound by ``#set($x = ...)`` under ``node``, and roots of ``#set($x.a = ...)``."""
-    rebound: set[str] = set()
-    mutated: set[str] = set()
-    for current in _walk(node):
-        if type(current) is JavaAssignment:
-            (mutated if current.terms else rebound).add(current.root_term)
-    return rebound, mutated
+        node, loops = stack.pop()
+        kind = type(node)
+        if kind in _CONSTRUCTS:
+            found.uncovered.append(node)
+        elif kind is JavaAssignment:
+            which = 1 if node.terms else 0
+            if not node.terms:
+                found.rebound.add(node.root_term)
+            for loop in loops:
+                found.loops[loop][which].add(node.root_term)
+        elif kind is JavaForeach:
+            found.loops[id(node)] = (set(), set())
+            loops = (*loops, id(node))
+        stack.extend((child, loops) for child in children(node))
+    return found
 
 
 def _inner(parenthesized: Any) -> Any:
@@ -269,10 +284,11 @@ class _Compiler:
         self.variables: dict[str, str] = {}
         self.loops: list[_Loop] = []
         self.ids = itertools.count()
-        uncovered = [node for node in _walk(root) if type(node) in _CONSTRUCTS]
-        if uncovered:  # named by the first one in the text
-            raise NotCompiled(_CONSTRUCTS[type(min(uncovered, key=lambda node: node.start))])
-        self.rebound, _ = _assigned(root)
+        self.scan = _scan(root)
+        if self.scan.uncovered:  # named by the first one in the text
+            first = min(self.scan.uncovered, key=lambda node: node.start)
+            raise NotCompiled(_CONSTRUCTS[type(first)])
+        self.rebound = self.scan.rebound
 
     # --- bookkeeping ---------------------------------------------------------------
 
@@ -406,7 +422,7 @@ class _Compiler:
         if variable in _LOOP_NAMES:
             raise NotCompiled(f"#foreach variable ${variable}")
         items = self.value(node.value)
-        rebound, mutated = _assigned(node.block)
+        rebound, mutated = self.scan.loops[id(node)]
         start, depth = len(self.lines), self.depth
         loop = _Loop(
             next(self.ids),
@@ -757,6 +773,13 @@ def _is_property(item: Any) -> bool:
     return type(item) is JavaNameOrCall and item.parameters is None and item.index is None
 
 
+@lru_cache(maxsize=1024)
+def _code(python: str) -> CodeType:
+    """Python's compile of generated code: the same template (many methods, every stage,
+    every redeployment) compiles once. Constants live in each template's globals."""
+    return compile(python, "<mapping template>", "exec")
+
+
 def compile_tree(root: Any) -> CompiledCode:
     """Compile the javaified tree of a parsed template (``root``: airspeed's TemplateBody)."""
     compiler = _Compiler(root)
@@ -765,7 +788,7 @@ def compile_tree(root: Any) -> CompiledCode:
     python = compiler.function()
     namespace = compiler.globals
     try:
-        exec(compile(python, "<mapping template>", "exec"), namespace)
+        exec(_code(python), namespace)
     except (SyntaxError, RecursionError, MemoryError) as exc:  # nesting beyond Python's limits
         raise NotCompiled(f"nesting too deep for Python ({type(exc).__name__})") from None
     render: Render = namespace["_render"]

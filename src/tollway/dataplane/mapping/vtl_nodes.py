@@ -343,15 +343,24 @@ def _rebind(node: Any) -> None:
             setattr(node, attribute, getattr(value.__self__, value.__func__.__name__))
 
 
+_LEAVES: Final = frozenset({str, int, bool, float, type(None)})
+
+
 def children(node: Any) -> list[Any]:
-    """The syntax-tree nodes directly under ``node``."""
+    """The syntax-tree nodes directly under ``node``, each once."""
     found: list[Any] = []
     for value in vars(node).values():
+        if type(value) in _LEAVES:  # text, positions, flags: most attributes
+            continue
         if isinstance(value, ops._Element):
-            found.append(value)
+            if not any(value is seen for seen in found):
+                found.append(value)
         elif isinstance(value, MethodType) and isinstance(value.__self__, ops._Element):
-            # Some nodes keep only a bound method of their child (self.calculate = ...).
-            found.append(value.__self__)
+            # Some nodes keep only a bound method of their child (self.calculate = ...), some
+            # (references) the child and its bound method: a walk must not see it twice.
+            owner = value.__self__
+            if not any(owner is seen for seen in found):
+                found.append(owner)
         elif isinstance(value, list):
             found.extend(v for v in value if isinstance(v, ops._Element))
         elif isinstance(value, dict):
