@@ -96,10 +96,10 @@ class CompiledTemplate:
         self.source = source
         self._template = template
         self.compiled = compiled
-        self.uses_context = compiled is None or compiled.uses_context
-        self.constant: str | None = None if ("$" in source or "#" in source) else source
+        self.constant: str | None = None if _is_dynamic(source) else source
         """The output when the template has no references or directives (common for
         MOCK templates): callers can skip building inputs altogether."""
+        self.uses_context = self.constant is None and (compiled is None or compiled.uses_context)
 
     def render(self, inputs: TemplateInputs, overrides: Overrides | None = None) -> str:
         """Evaluate against ``inputs``; raise ``ApiConfigurationError`` (500) on failure.
@@ -143,7 +143,7 @@ class CompiledTemplate:
             raise ApiConfigurationError(detail=detail) from exc
 
     def __repr__(self) -> str:
-        engine = "interpreted" if self.compiled is None else "compiled"
+        engine = "constant" if self.constant is not None else "compiled" if self.compiled else "interpreted"
         return f"CompiledTemplate({len(self.source)} chars, {engine})"
 
 
@@ -172,7 +172,13 @@ def compile_template(source: str, *, interpret: bool = False) -> CompiledTemplat
     except Exception as exc:  # airspeed can fail with internal errors on odd input
         raise TemplateError(f"invalid mapping template: {type(exc).__name__}: {exc}") from None
     javaify(template.root_element)
-    return CompiledTemplate(source, template, None if interpret else _compiled(template))
+    compiled = None if interpret or not _is_dynamic(source) else _compiled(template)
+    return CompiledTemplate(source, template, compiled)
+
+
+def _is_dynamic(source: str) -> bool:
+    """False for a template of plain text (no reference, no directive): its output is itself."""
+    return "$" in source or "#" in source
 
 
 def _compiled(template: airspeed.Template) -> CompiledCode | None:

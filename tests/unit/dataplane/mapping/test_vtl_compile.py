@@ -400,3 +400,11 @@ def test_headers_given_as_the_request_pairs_read_as_the_two_maps() -> None:
     assert compile_template("$input.params('x-a') $input.params().header").render(inputs) == (
         "2 {X-A=2, Accept=*/*}"
     )
+
+
+def test_a_plain_text_template_needs_no_code_and_is_no_fallback() -> None:
+    before = fallback_counts()
+    template = compile_template('{"statusCode": 200}')
+    assert template.compiled is None and not template.uses_context
+    assert fallback_counts() == before
+    assert template.render(TemplateInputs()) == '{"statusCode": 200}'
