@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from types import CodeType
 from typing import Any, Final
@@ -35,32 +35,35 @@ from tollway.dataplane.mapping.util_var import UTIL
 from tollway.dataplane.mapping.values import JavaList, JavaMap, java_str
 from tollway.dataplane.mapping.vtl_nodes import (
     JavaArrayLiteral,
-    JavaAssignment,
     JavaExpression,
     JavaForeach,
     JavaNameOrCall,
     JavaNot,
     JavaReference,
-    children,
     loop_items,
     step,
+)
+from tollway.dataplane.mapping.vtl_tree import (
+    CONSTRUCTS,
+    Binary,
+    Expr,
+    Leaf,
+    Loop,
+    StateNeeded,
+    arguments,
+    inner,
+    is_property,
+    literal_text,
+    operator_symbol,
+    operator_tree,
+    prints_only,
+    scan,
 )
 
 __all__ = ["CompiledCode", "NotCompiled", "compile_tree"]
 
 Render = Callable[[TemplateInputs, Overrides], str]
 
-_CONSTRUCTS: Final[dict[type, str]] = {
-    ops.MacroDefinition: "#macro",
-    ops.MacroCall: "#macro call",
-    ops.DefineDefinition: "#define",
-    ops.EvaluateDirective: "#evaluate",
-    ops.ReturnDirective: "#return",
-    ops.IncludeDirective: "#include",
-    ops.ParseDirective: "#parse",
-    ops.StopDirective: "#stop",
-    ops.UserDefinedDirective: "user-defined directive",
-}
 _LOOP_NAMES: Final = ("foreach", "velocityCount", "velocityHasNext")
 _INPUT_METHODS: Final = frozenset({"json", "path", "params"})
 _UTIL_METHODS: Final = frozenset(
@@ -114,166 +117,6 @@ class CompiledCode:
     python: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Expr:
-    """Python code for a template value.
-
-    ``pure``: computing it cannot fail nor change anything (so when it is computed does
-    not matter, unless something with effects might change what it reads);
-    ``constant``: a literal; ``kind``: ``"str"`` when it is always a string, ``"input"`` /
-    ``"util"`` when it is that object (never null)."""
-
-    code: str
-    pure: bool = False
-    constant: bool = False
-    kind: str | None = None
-
-
-@dataclass(slots=True)
-class _Loop:
-    """A ``#foreach`` being compiled: its locals and which loop variables it computes.
-
-    While ``fast`` holds, ``$foreach.count``/``.index``/``.hasNext``/``.first``/``.last``,
-    ``$velocityCount`` and ``$velocityHasNext`` are inline expressions of the index; a
-    template that rebinds them or uses ``$foreach`` as a value gets real locals and the
-    ``$foreach`` map the interpreter keeps."""
-
-    key: int
-    variable: str
-    fast_state: bool
-    fast_count: bool
-    fast_has_next: bool
-    uses_index: bool = False
-    uses_last: bool = False
-    names: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        k = self.key
-        self.names = {
-            self.variable: f"_x{k}",
-            "foreach": f"_f{k}",
-            "velocityCount": f"_vc{k}",
-            "velocityHasNext": f"_vh{k}",
-        }
-
-    def index(self) -> str:
-        self.uses_index = True
-        return f"_i{self.key}"
-
-    def has_next(self) -> str:
-        self.uses_last = True
-        return f"({self.index()} < _m{self.key})"
-
-    def state(self, name: str) -> _Expr:
-        """``$foreach.name`` inline."""
-        if name == "count":
-            return _Expr(f"({self.index()} + 1)", pure=True)
-        if name == "index":
-            return _Expr(self.index(), pure=True)
-        if name == "hasNext":
-            return _Expr(self.has_next(), pure=True)
-        if name == "first":
-            return _Expr(f"({self.index()} == 0)", pure=True)
-        if name == "last":
-            return _Expr(f"(not {self.has_next()})", pure=True)
-        return _Expr("None", pure=True, constant=True)
-
-
-class _StateNeeded(Exception):
-    """Raised inside a fast loop body that needs the real ``$foreach`` map: the loop is
-    compiled again with it."""
-
-    def __init__(self, loop: _Loop) -> None:
-        self.loop = loop
-        super().__init__()
-
-
-@dataclass(slots=True)
-class _Scan:
-    """What one walk of the tree finds before compiling: the nodes left to the interpreter,
-    and the names ``#set`` rebinds (``#set($x = ...)``) or writes into (``#set($x.a = ...)``)
-    in the whole template and inside each ``#foreach`` (by ``id`` of the node)."""
-
-    uncovered: list[Any] = field(default_factory=list)
-    rebound: set[str] = field(default_factory=set)
-    loops: dict[int, tuple[set[str], set[str]]] = field(default_factory=dict)
-
-
-def _scan(root: Any) -> _Scan:
-    found = _Scan()
-    stack: list[tuple[Any, tuple[int, ...]]] = [(root, ())]
-    while stack:
-        node, loops = stack.pop()
-        kind = type(node)
-        if kind in _CONSTRUCTS:
-            found.uncovered.append(node)
-        elif kind is JavaAssignment:
-            which = 1 if node.terms else 0
-            if not node.terms:
-                found.rebound.add(node.root_term)
-            for loop in loops:
-                found.loops[loop][which].add(node.root_term)
-        elif kind is JavaForeach:
-            found.loops[id(node)] = (set(), set())
-            loops = (*loops, id(node))
-        stack.extend((child, loops) for child in children(node))
-    return found
-
-
-def _inner(parenthesized: Any) -> Any:
-    """The expression of ``( ... )``: airspeed keeps only its bound ``calculate``."""
-    return parenthesized.calculate.__self__
-
-
-def _arguments(parameters: Any) -> list[Any]:
-    values = parameters.values
-    return list(values.values) if isinstance(values, ops.ValueList) else []
-
-
-def _operator(node: Any) -> str:
-    return str(node.my_text()).strip()
-
-
-@dataclass(slots=True)
-class _Leaf:
-    value: Any
-
-
-@dataclass(slots=True)
-class _Binary:
-    operator: Any
-    left: _Leaf | _Binary
-    right: _Leaf | _Binary
-    left_first: bool
-
-
-def _operator_tree(items: list[Any]) -> _Leaf | _Binary:
-    """The interpreter's operator-precedence evaluation of ``a op b op c ...``, as a tree.
-
-    airspeed reduces with two stacks; on each reduction it computes the right operand
-    before the left one when the left one is still a plain value: ``left_first`` records
-    the order, which matters when both operands have effects."""
-    operators: list[Any] = []
-    values: list[_Leaf | _Binary] = [_Leaf(items[0])]
-    terms = items[1:]
-
-    def reduce() -> None:
-        right = values.pop()
-        left = values.pop()
-        values.append(_Binary(operators.pop(), left, right, isinstance(left, _Binary)))
-
-    while terms:
-        if not operators or terms[0].greater_precedence_than(operators[-1]):
-            operators.append(terms[0])
-            values.append(_Leaf(terms[1]))
-            terms = terms[2:]
-        else:
-            reduce()
-    while operators:
-        reduce()
-    return values[0]
-
-
 class _Compiler:
     def __init__(self, root: Any) -> None:
         self.lines: list[str] = []
@@ -282,12 +125,12 @@ class _Compiler:
         self.globals: dict[str, Any] = dict(_RUNTIME)
         self.constants: dict[tuple[str, Any], str] = {}
         self.variables: dict[str, str] = {}
-        self.loops: list[_Loop] = []
+        self.loops: list[Loop] = []
         self.ids = itertools.count()
-        self.scan = _scan(root)
+        self.scan = scan(root)
         if self.scan.uncovered:  # named by the first one in the text
             first = min(self.scan.uncovered, key=lambda node: node.start)
-            raise NotCompiled(_CONSTRUCTS[type(first)])
+            raise NotCompiled(CONSTRUCTS[type(first)])
         self.rebound = self.scan.rebound
 
     # --- bookkeeping ---------------------------------------------------------------
@@ -306,7 +149,7 @@ class _Compiler:
             self.globals[name] = make()
         return name
 
-    def variable(self, name: str) -> tuple[str, _Loop | None]:
+    def variable(self, name: str) -> tuple[str, Loop | None]:
         """The Python local of Velocity variable ``name`` here, and its loop if it has one."""
         for loop in reversed(self.loops):
             if name in loop.names:
@@ -328,7 +171,7 @@ class _Compiler:
                 continue
             elif kind is JavaReference:
                 self.pending.append((False, self.reference(child).code))
-            elif kind is ops.IfDirective and _prints_only(child):
+            elif kind is ops.IfDirective and prints_only(child):
                 self.pending.append((False, self.if_expression(child)))
             else:
                 self.flush()
@@ -339,7 +182,7 @@ class _Compiler:
                 elif kind is JavaForeach:
                     self.foreach(child)
                 else:
-                    raise NotCompiled(_CONSTRUCTS.get(kind, kind.__name__))
+                    raise NotCompiled(CONSTRUCTS.get(kind, kind.__name__))
 
     def flush(self) -> None:
         pieces: list[str] = []
@@ -390,8 +233,8 @@ class _Compiler:
             code = f"({printed} if {condition} else {code})"
         return code
 
-    def condition(self, node: Any) -> _Expr:
-        return self.expression(_inner(node.expression))
+    def condition(self, node: Any) -> Expr:
+        return self.expression(inner(node.expression))
 
     def assignment(self, node: Any) -> None:
         value = self.expression(node.value)
@@ -411,10 +254,10 @@ class _Compiler:
         self.emit(f"_set_key({target}, {self.term_key(node.terms[-1]).code}, {held})")
         self.depth = depth
 
-    def term_key(self, term: Any) -> _Expr:
+    def term_key(self, term: Any) -> Expr:
         inner = term.term
         if type(inner) is ops.DotDictAccessTerm:
-            return _Expr(repr(inner.value), pure=True, constant=True, kind="str")
+            return Expr(repr(inner.value), pure=True, constant=True, kind="str")
         return self.value(inner.value)
 
     def foreach(self, node: Any) -> None:
@@ -424,7 +267,7 @@ class _Compiler:
         items = self.value(node.value)
         rebound, mutated = self.scan.loops[id(node)]
         start, depth = len(self.lines), self.depth
-        loop = _Loop(
+        loop = Loop(
             next(self.ids),
             variable,
             fast_state="foreach" not in rebound and "foreach" not in mutated,
@@ -433,16 +276,16 @@ class _Compiler:
         )
         try:
             self.loop_body(loop, node.block)
-        except _StateNeeded as needed:
+        except StateNeeded as needed:
             if needed.loop is not loop:
                 raise
             del self.lines[start:]
             self.depth = depth
-            loop = _Loop(loop.key, variable, False, loop.fast_count, loop.fast_has_next)
+            loop = Loop(loop.key, variable, False, loop.fast_count, loop.fast_has_next)
             self.loop_body(loop, node.block)
         self.lines[start:start] = self.loop_header(loop, items.code)
 
-    def loop_body(self, loop: _Loop, block: Any) -> None:
+    def loop_body(self, loop: Loop, block: Any) -> None:
         self.loops.append(loop)
         self.depth += 1
         try:
@@ -456,7 +299,7 @@ class _Compiler:
             self.loops.pop()
             self.pending = []
 
-    def loop_header(self, loop: _Loop, items: str) -> list[str]:
+    def loop_header(self, loop: Loop, items: str) -> list[str]:
         k, pad = loop.key, "    " * self.depth
         header = [f"_it{k} = _loop_items({items})"]
         per_item: list[str] = []
@@ -482,21 +325,21 @@ class _Compiler:
 
     # --- references and values -------------------------------------------------------
 
-    def reference(self, node: Any) -> _Expr:
+    def reference(self, node: Any) -> Expr:
         """Code of the text ``$x`` / ``${x|alt}`` prints."""
         alternate = None if node.alternate is None else self.value(node.alternate.expression)
         if node.expression is None:
             if alternate is None:
-                return _Expr(repr(node.my_text()), pure=True, constant=True, kind="str")
-            return self.printed(_Expr(f"({alternate.code} or '')", pure=alternate.pure))
+                return Expr(repr(node.my_text()), pure=True, constant=True, kind="str")
+            return self.printed(Expr(f"({alternate.code} or '')", pure=alternate.pure))
         value = self.chain(node.expression)
         if alternate is not None:
             held = self.temp()
             code = f"({held} if ({held} := {value.code}) is not None else ({alternate.code} or ''))"
-            value = _Expr(code, pure=value.pure and alternate.pure)
+            value = Expr(code, pure=value.pure and alternate.pure)
         return self.printed(value)
 
-    def printed(self, value: _Expr) -> _Expr:
+    def printed(self, value: Expr) -> Expr:
         if value.kind == "str":
             return value
         held = value.code if value.code.isidentifier() else self.temp()
@@ -505,40 +348,40 @@ class _Compiler:
             f"('' if {bound} is None else {held} if type({held}) is str"
             f" else str({held}) if type({held}) is int else _s({held}))"  # str(int) is java_str(int)
         )
-        return _Expr(code, pure=value.pure, kind="str")
+        return Expr(code, pure=value.pure, kind="str")
 
-    def value(self, node: Any) -> _Expr:
+    def value(self, node: Any) -> Expr:
         kind = type(node)
         if kind is ops.Value:
             return self.value(node.expression)
         if kind is JavaReference:
             if node.expression is None:
-                return _Expr("_not_callable()")
+                return Expr("_not_callable()")
             return self.chain(node.expression)
         if kind is JavaExpression:
             return self.expression(node)
         if kind is ops.StringLiteral:
-            return _Expr(repr(node.value), pure=True, constant=True, kind="str")
+            return Expr(repr(node.value), pure=True, constant=True, kind="str")
         if kind in (ops.IntegerLiteral, ops.FloatingPointLiteral, ops.BooleanLiteral, ops.NullLiteral):
-            return _Expr(repr(node.value), pure=True, constant=True)
+            return Expr(repr(node.value), pure=True, constant=True)
         if kind is ops.InterpolatedStringLiteral:
             return self.interpolated(node.block)
         if kind is ops.ParenthesizedExpression:
-            return self.expression(_inner(node))
+            return self.expression(inner(node))
         if kind is JavaNot:
             operand = self.value(node.value)
-            return _Expr(f"(not {operand.code})", pure=operand.pure)
+            return Expr(f"(not {operand.code})", pure=operand.pure)
         if kind is JavaArrayLiteral:
             return self.array(node.values)
         if kind is ops.DictionaryLiteral:
             return self.dictionary(node.local_data)
         if kind is ops.Range:
             return self.range(node)
-        raise NotCompiled(_CONSTRUCTS.get(kind, kind.__name__))
+        raise NotCompiled(CONSTRUCTS.get(kind, kind.__name__))
 
-    def interpolated(self, block: Any) -> _Expr:
+    def interpolated(self, block: Any) -> Expr:
         """``"text $x"``: the text its block prints (references only; no directives)."""
-        pieces: list[_Expr] = []
+        pieces: list[Expr] = []
         text: list[str] = []
         for child in block.children:
             kind = type(child)
@@ -546,93 +389,93 @@ class _Compiler:
                 text.append(child.text)
             elif kind is JavaReference:
                 if text:
-                    pieces.append(_Expr(repr("".join(text)), pure=True, constant=True))
+                    pieces.append(Expr(repr("".join(text)), pure=True, constant=True))
                     text = []
                 pieces.append(self.reference(child))
             elif kind is not ops.Comment:
                 raise NotCompiled("a directive inside a string literal")
         if text or not pieces:
-            pieces.append(_Expr(repr("".join(text)), pure=True, constant=True))
+            pieces.append(Expr(repr("".join(text)), pure=True, constant=True))
         pure = all(piece.pure for piece in pieces)
         if len(pieces) == 1:
-            return _Expr(pieces[0].code, pure=pure, constant=pieces[0].constant, kind="str")
-        return _Expr(f"''.join(({', '.join(p.code for p in pieces)},))", pure=pure, kind="str")
+            return Expr(pieces[0].code, pure=pure, constant=pieces[0].constant, kind="str")
+        return Expr(f"''.join(({', '.join(p.code for p in pieces)},))", pure=pure, kind="str")
 
-    def array(self, values: Any) -> _Expr:
+    def array(self, values: Any) -> Expr:
         if type(values) is ops.Range:
             return self.range(values)
         items = [self.value(v) for v in values.values] if isinstance(values, ops.ValueList) else []
         pure = all(item.pure for item in items)
-        return _Expr(f"_JavaList(({''.join(item.code + ', ' for item in items)}))", pure=pure)
+        return Expr(f"_JavaList(({''.join(item.code + ', ' for item in items)}))", pure=pure)
 
-    def range(self, node: Any) -> _Expr:
-        return _Expr(f"_range({self.value(node.value1).code}, {self.value(node.value2).code})")
+    def range(self, node: Any) -> Expr:
+        return Expr(f"_range({self.value(node.value1).code}, {self.value(node.value2).code})")
 
-    def dictionary(self, data: dict[Any, Any]) -> _Expr:
+    def dictionary(self, data: dict[Any, Any]) -> Expr:
         pairs = [(self.value(key), self.value(value)) for key, value in data.items()]
         if all(key.constant for key, _ in pairs):
             pure = all(value.pure for _, value in pairs)
-            return _Expr("{" + "".join(f"{k.code}: {v.code}, " for k, v in pairs) + "}", pure=pure)
+            return Expr("{" + "".join(f"{k.code}: {v.code}, " for k, v in pairs) + "}", pure=pure)
         # The interpreter computes each value before its key.
         thunks = "".join(f"(lambda: {v.code}, lambda: {k.code}), " for k, v in pairs)
-        return _Expr(f"_map_of(({thunks}))")
+        return Expr(f"_map_of(({thunks}))")
 
-    def expression(self, node: Any) -> _Expr:
+    def expression(self, node: Any) -> Expr:
         items = node.expression
         if len(items) == 1:
             return self.value(items[0])
-        return self.tree(_operator_tree(items))
+        return self.tree(operator_tree(items))
 
-    def tree(self, node: _Leaf | _Binary) -> _Expr:
-        if isinstance(node, _Leaf):
+    def tree(self, node: Leaf | Binary) -> Expr:
+        if isinstance(node, Leaf):
             return self.value(node.value)
         left, right = self.tree(node.left), self.tree(node.right)
-        symbol = _operator(node.operator)
+        symbol = operator_symbol(node.operator)
         both_pure = left.pure and right.pure
         pure = both_pure and symbol in _PURE_OPERATORS
         in_order = node.left_first or both_pure or left.constant or right.constant
         if in_order and symbol in ("==", "eq"):
-            return _Expr(f"({left.code} == {right.code})", pure=both_pure)
+            return Expr(f"({left.code} == {right.code})", pure=both_pure)
         if in_order and symbol in ("!=", "ne"):
-            return _Expr(f"({left.code} != {right.code})", pure=both_pure)
+            return Expr(f"({left.code} != {right.code})", pure=both_pure)
         if in_order and right.pure and symbol in ("&&", "and"):
-            return _Expr(f"(not not {left.code} and not not {right.code})", pure=both_pure)
+            return Expr(f"(not not {left.code} and not not {right.code})", pure=both_pure)
         if in_order and right.pure and symbol in ("||", "or"):
-            return _Expr(f"(not not {left.code} or not not {right.code})", pure=both_pure)
+            return Expr(f"(not not {left.code} or not not {right.code})", pure=both_pure)
         operation = self.constant("op", id(node.operator), lambda: node.operator.apply_to)
         if in_order:
-            return _Expr(f"{operation}({left.code}, {right.code})", pure=pure)
-        return _Expr(f"_right_first({operation}, {right.code}, {left.code})")
+            return Expr(f"{operation}({left.code}, {right.code})", pure=pure)
+        return Expr(f"_right_first({operation}, {right.code}, {left.code})")
 
     # --- property chains ---------------------------------------------------------------
 
-    def root(self, name: str) -> _Expr:
+    def root(self, name: str) -> Expr:
         """The value of variable ``name`` here."""
         local, loop = self.variable(name)
         if loop is not None and name != loop.variable:
             if name == "velocityCount" and loop.fast_count:
-                return _Expr(f"({loop.index()} + 1)", pure=True)
+                return Expr(f"({loop.index()} + 1)", pure=True)
             if name == "velocityHasNext" and loop.fast_has_next:
-                return _Expr(loop.has_next(), pure=True)
+                return Expr(loop.has_next(), pure=True)
             if name == "foreach" and loop.fast_state:
-                raise _StateNeeded(loop)
-            return _Expr(local, pure=True)
+                raise StateNeeded(loop)
+            return Expr(local, pure=True)
         if loop is None and name not in self.rebound:
             if name == "input":
-                return _Expr(local, pure=True, kind="input")
+                return Expr(local, pure=True, kind="input")
             if name == "util":
-                return _Expr(local, pure=True, kind="util")
-        return _Expr(local, pure=True)
+                return Expr(local, pure=True, kind="util")
+        return Expr(local, pure=True)
 
-    def chain(self, node: Any) -> _Expr:
+    def chain(self, node: Any) -> Expr:
         steps: tuple[Any, ...] = node.steps
         first = steps[0]
         rest = steps[1:]
         plain = first.parameters is None and first.index is None
         _, loop = self.variable(first.name)
         if first.name == "foreach" and loop is not None and loop.variable != "foreach" and loop.fast_state:
-            if not (plain and rest and _is_property(rest[0])):
-                raise _StateNeeded(loop)
+            if not (plain and rest and is_property(rest[0])):
+                raise StateNeeded(loop)
             current, rest = loop.state(rest[0].name), rest[1:]
         else:
             current = self.root(first.name)
@@ -652,13 +495,13 @@ class _Compiler:
                 current = self.then(current, partial(self.step, item=item))
         return current
 
-    def property_of(self, current: _Expr, name: str) -> _Expr:
+    def property_of(self, current: Expr, name: str) -> Expr:
         """``current.name``: null when ``current`` is null. Parsed JSON objects are dicts:
         their test comes first."""
         if current.kind == "input" and name == "body":
-            return _Expr(f"{current.code}.body", pure=True, kind="str")
+            return Expr(f"{current.code}.body", pure=True, kind="str")
         if current.kind in ("input", "util"):
-            return _Expr(f"_prop({current.code}, {name!r})", pure=current.pure)
+            return Expr(f"_prop({current.code}, {name!r})", pure=current.pure)
         if current.code.isidentifier():
             held = test = current.code
         else:
@@ -666,57 +509,57 @@ class _Compiler:
             test = f"({held} := {current.code})"
         otherwise = f"None if {held} is None else _prop({held}, {name!r})"
         code = f"({held}.get({name!r}) if type({test}) is dict else {otherwise})"
-        return _Expr(code, pure=current.pure)
+        return Expr(code, pure=current.pure)
 
-    def then(self, current: _Expr, apply: Callable[[_Expr], _Expr]) -> _Expr:
+    def then(self, current: Expr, apply: Callable[[Expr], Expr]) -> Expr:
         """``apply`` to ``current``, unless ``current`` is null (then the chain is null)."""
         if current.kind in ("input", "util"):
             return apply(current)
         if current.code.isidentifier():  # a local: read it twice, no temporary
-            result = apply(_Expr(current.code, pure=True))
+            result = apply(Expr(current.code, pure=True))
             code = f"(None if {current.code} is None else {result.code})"
-            return _Expr(code, pure=current.pure and result.pure)
+            return Expr(code, pure=current.pure and result.pure)
         held = self.temp()
-        result = apply(_Expr(held, pure=True))
+        result = apply(Expr(held, pure=True))
         code = f"(None if ({held} := {current.code}) is None else {result.code})"
-        return _Expr(code, pure=current.pure and result.pure, kind=None)
+        return Expr(code, pure=current.pure and result.pure, kind=None)
 
-    def step(self, target: _Expr, item: Any) -> _Expr:
+    def step(self, target: Expr, item: Any) -> Expr:
         """A method call or (after a property) a ``[key]`` step on the non-null ``target``."""
         if type(item) is not JavaNameOrCall:  # ``[key]`` after a property: failures give null
             return self.subscript(target, key_node=item.index, lazy=True)
         return self.method(target, item.name, item.parameters)
 
-    def subscript(self, target: _Expr, *, key_node: Any, lazy: bool) -> _Expr:
+    def subscript(self, target: Expr, *, key_node: Any, lazy: bool) -> Expr:
         key = self.value(key_node)
         if lazy and not key.pure:
-            return _Expr(f"_index_lazy({target.code}, lambda: {key.code})")
-        return _Expr(f"_index({target.code}, {key.code})", pure=key.pure)
+            return Expr(f"_index_lazy({target.code}, lambda: {key.code})")
+        return Expr(f"_index({target.code}, {key.code})", pure=key.pure)
 
-    def call_value(self, target: _Expr, parameters: Any) -> _Expr:
+    def call_value(self, target: Expr, parameters: Any) -> Expr:
         """``$name(args)``: the variable's value called."""
-        args = ", ".join(self.value(v).code for v in _arguments(parameters))
-        return _Expr(f"{target.code}({args})")
+        args = ", ".join(self.value(v).code for v in arguments(parameters))
+        return Expr(f"{target.code}({args})")
 
-    def method(self, target: _Expr, name: str, parameters: Any) -> _Expr:
-        args = [self.value(v) for v in _arguments(parameters)]
+    def method(self, target: Expr, name: str, parameters: Any) -> Expr:
+        args = [self.value(v) for v in arguments(parameters)]
         codes = ", ".join(a.code for a in args)
         if target.kind == "input" and name in _INPUT_METHODS:
             returns = "str" if name == "json" else None
-            literal = _literal_text(parameters)
+            literal = literal_text(parameters)
             if name != "params" and literal is not None:
                 path = self.jsonpath(literal)
                 if path is not None:
-                    return _Expr(f"{target.code}._{name}_at({path})", kind=returns)
-            return _Expr(f"{target.code}.{name}({codes})", kind=returns)
+                    return Expr(f"{target.code}._{name}_at({path})", kind=returns)
+            return Expr(f"{target.code}.{name}({codes})", kind=returns)
         if target.kind == "util" and name in _UTIL_METHODS:
-            return _Expr(f"{target.code}.{name}({codes})")
+            return Expr(f"{target.code}.{name}({codes})")
         if all(a.pure for a in args):
             call = self.constant("call", name, lambda: rt.caller(name))
-            return _Expr(f"{call}({target.code}{''.join(', ' + a.code for a in args)})")
+            return Expr(f"{call}({target.code}{''.join(', ' + a.code for a in args)})")
         resolve = self.constant("method", name, lambda: rt.resolver(name))
         held = self.temp()
-        return _Expr(f"(None if ({held} := {resolve}({target.code})) is None else {held}({codes}))")
+        return Expr(f"(None if ({held} := {resolve}({target.code})) is None else {held}({codes}))")
 
     def jsonpath(self, expression: str) -> str | None:
         """A constant holding the compiled JSONPath, or None if it does not compile (the
@@ -747,30 +590,6 @@ _INITIAL: Final = {
     "stageVariables": "_JavaMap(_inputs.stage_variables)",
     "tollwayLiteralDollar": "'$'",
 }
-
-
-_PRINTING: Final = (ops.Text, ops.FallthroughHashText, ops.Comment, JavaReference)
-
-
-def _prints_only(node: Any) -> bool:
-    """True when every branch of an ``#if`` holds only text, comments and references."""
-    blocks = [node.block, *(e.block for e in node.elseifs)]
-    if isinstance(node.else_block, ops.ElseBlock):
-        blocks.append(node.else_block.block)
-    return all(type(child) in _PRINTING for block in blocks for child in block.children)
-
-
-def _literal_text(parameters: Any) -> str | None:
-    """The text of a single string-literal argument (``('$.a')``), else None."""
-    values = _arguments(parameters)
-    if len(values) != 1 or type(values[0]) is not ops.Value:
-        return None
-    literal = values[0].expression
-    return literal.value if type(literal) is ops.StringLiteral else None
-
-
-def _is_property(item: Any) -> bool:
-    return type(item) is JavaNameOrCall and item.parameters is None and item.index is None
 
 
 @lru_cache(maxsize=1024)
