@@ -602,11 +602,11 @@ def _code(python: str) -> CodeType:
 def compile_tree(root: Any) -> CompiledCode:
     """Compile the javaified tree of a parsed template (``root``: airspeed's TemplateBody)."""
     compiler = _Compiler(root)
-    compiler.block(root.block)
-    compiler.flush()
-    python = compiler.function()
-    namespace = compiler.globals
     try:
+        compiler.block(root.block)
+        compiler.flush()
+        python = compiler.function()
+        namespace = compiler.globals
         exec(_code(python), namespace)
     except (SyntaxError, RecursionError, MemoryError) as exc:  # nesting beyond Python's limits
         raise NotCompiled(f"nesting too deep for Python ({type(exc).__name__})") from None
