@@ -37,7 +37,6 @@ class _Exchange(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[IntegrationResult] | None = None
-        self.timer: asyncio.TimerHandle | None = None
         self.status = 0
         self.headers: list[tuple[str, str]] = []
         self.body: list[bytes] = []
@@ -94,15 +93,14 @@ class _Exchange(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[IntegrationResult] = loop.create_future()
         self.waiter = waiter
-        self.timer = loop.call_at(deadline, self._timed_out)
+        timer = loop.call_at(deadline, self._timed_out)
         self.status, self.headers, self.body = 0, [], []
         self.started, self.head_only, self.reusable = False, head_only, False
         self.transport.write(data)
         try:
             return await waiter
         finally:
-            self.timer.cancel()
-            self.timer = None
+            timer.cancel()
 
     def _timed_out(self) -> None:
         if self.waiter is not None and not self.waiter.done():
