@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from tollway.functions.runtime.logs import LogStore, TailBuffer, end_line, report_line, start_line
@@ -103,3 +104,17 @@ def test_a_console_that_fails_stops_echoing_without_failing_the_write(tmp_path: 
     logs.write("fn", b"two")
     assert shown == [b"one"]
     assert logs.tail("fn") == "onetwo"
+
+
+async def test_in_an_event_loop_writes_reach_the_file_at_the_end_of_the_turn(tmp_path: Path) -> None:
+    logs = LogStore(str(tmp_path / "logs"))
+    path = tmp_path / "logs" / "fn.log"
+    logs.write("fn", b"START a\n", flush=False)
+    logs.write("fn", b"END a\n")
+    logs.write("fn", b"START b\nEND b\n")
+    assert path.read_bytes() == b""  # not one write per call: one per turn of the loop
+    await asyncio.sleep(0)
+    assert path.read_bytes() == b"START a\nEND a\nSTART b\nEND b\n"
+    logs.write("fn", b"START c\n", flush=False)
+    logs.close()  # nothing pending is lost on close
+    assert path.read_bytes().endswith(b"END b\nSTART c\n")
