@@ -4,6 +4,9 @@ Concurrency, as Lambda counts it, is the number of invocations in flight (``admi
 function with reserved concurrency runs at most that many at once and is throttled over it,
 as Lambda throttles it; the others share ``total_concurrency`` and wait for a free slot up to
 their timeout. With a ``debug_port`` the pool runs one instance at a time, under debugpy.
+
+Idle instances stop ``idle_timeout_s`` after their last invocation; one timer per pool,
+set for the oldest idle instance, does it (not a timer armed and cancelled per invocation).
 """
 
 from __future__ import annotations
@@ -61,7 +64,8 @@ class Pool:
         self.region = region
         self._idle: dict[Key, list[Instance]] = defaultdict(list)
         self._live: set[Instance] = set()
-        self._timers: dict[Instance, asyncio.TimerHandle] = {}
+        self._sweep: asyncio.TimerHandle | None = None
+        """Fires when the oldest idle instance has been idle for ``idle_timeout_s``."""
         self._admission = Admission(self.total)
 
     async def invoke(
@@ -162,9 +166,6 @@ class Pool:
         idle = self._idle.get(key)
         while idle:
             inst = idle.pop()  # the most recently used: warmest caches, lets others expire
-            timer = self._timers.pop(inst, None)
-            if timer is not None:
-                timer.cancel()
             if inst.alive:
                 return inst
             self._discard(inst)
@@ -176,11 +177,25 @@ class Pool:
             return
         inst.idle_since = time.monotonic()
         self._idle[(inst.name, inst.version)].append(inst)
-        loop = asyncio.get_running_loop()
-        self._timers[inst] = loop.call_later(self.idle_timeout_s, self._expire, inst)
+        if self._sweep is None:
+            self._sweep = asyncio.get_running_loop().call_later(self.idle_timeout_s, self._expire_idle)
+
+    def _expire_idle(self) -> None:
+        """Stop every instance idle for ``idle_timeout_s``; set the timer for the next one."""
+        self._sweep = None
+        now = time.monotonic()
+        oldest = None
+        for idle in self._idle.values():
+            for inst in list(idle):
+                if now - inst.idle_since >= self.idle_timeout_s:
+                    self._expire(inst)
+                elif oldest is None or inst.idle_since < oldest:
+                    oldest = inst.idle_since
+        if oldest is not None:
+            delay = max(oldest + self.idle_timeout_s - now, 0.001)
+            self._sweep = asyncio.get_running_loop().call_later(delay, self._expire_idle)
 
     def _expire(self, inst: Instance) -> None:
-        self._timers.pop(inst, None)
         idle = self._idle.get((inst.name, inst.version), [])
         if inst in idle:
             idle.remove(inst)
@@ -193,9 +208,6 @@ class Pool:
 
     def _discard(self, inst: Instance) -> None:
         self._live.discard(inst)
-        timer = self._timers.pop(inst, None)
-        if timer is not None:
-            timer.cancel()
         inst.stop()
 
     def retire(self, name: str, version: str | None = None, keep: FunctionConfig | None = None) -> None:
@@ -220,6 +232,9 @@ class Pool:
 
     def close(self) -> None:
         """Stop every instance, busy or idle, and whatever they left running."""
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
         for inst in list(self._live):
             self._discard(inst)
         reaper.kill_marked(self.token)
