@@ -193,6 +193,16 @@ async def test_idle_instances_are_stopped_after_the_idle_timeout(make: Any) -> N
     assert body(again)["pid"] != pid and "Init Duration" in again.log_tail
 
 
+async def test_an_instance_used_again_lives_its_full_idle_timeout_from_its_last_call(make: Any) -> None:
+    ex = make(function("hello", "basic", "app.handler"), idle_timeout_s=0.6)
+    pid = body(await ex.invoke("hello", b"{}"))["pid"]
+    await asyncio.sleep(0.4)
+    assert body(await ex.invoke("hello", b"{}"))["pid"] == pid  # warm: idle again from now
+    await asyncio.sleep(0.4)  # past the first call's deadline, not the second's
+    assert running(pid) and ex.live_instances() == 1
+    assert await eventually(lambda: ex.live_instances() == 0 and not running(pid))
+
+
 async def test_timeout_kills_the_instance_with_lambdas_error_and_the_next_call_starts_fresh(
     make: Any,
 ) -> None:
@@ -369,6 +379,7 @@ async def test_log_lines_frame_each_invocation_like_lambda(make: Any, tmp_path: 
         + report.format(id="ffffffff-0000-4000-8000-000000000006", init="")
     )
     assert re.fullmatch(expected, ex.logs.tail("hello"))
+    await asyncio.sleep(0)  # the file is written at the end of the loop's turn
     assert re.fullmatch(expected, (tmp_path / "hello.log").read_text())
 
 

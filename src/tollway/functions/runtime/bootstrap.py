@@ -8,7 +8,9 @@ gateway over the socket FD with length-prefixed frames (``!IB``: body length, ki
   (``request_id\\narn\\ndeadline_ms\\ntrace_id``), event bytes. The trace id becomes
   ``_X_AMZN_TRACE_ID`` for that invocation, as Lambda sets it.
 - worker -> gateway: ``READY`` or ``INIT_ERROR`` (Lambda's error document), then for each
-  invocation ``RESULT`` (the marshalled return value) or ``ERROR`` (error document).
+  invocation ``RESULT`` (the marshalled return value) or ``ERROR`` (error document), each
+  after ``!I``: the worker's peak resident memory so far (``VmHWM``, kB), which the gateway
+  checks against the memory size (read here, it costs the gateway no system call).
 
 Stdout and stderr are the function's log: unbuffered, like Lambda's runtime, so a crash loses
 nothing and every byte written before a result frame is already in the log pipe.
@@ -31,6 +33,7 @@ from typing import Any
 
 HEADER = struct.Struct("!IB")
 META = struct.Struct("!H")
+PEAK = struct.Struct("!I")
 TRACE_VARIABLE = "_X_AMZN_TRACE_ID"
 INIT, INVOKE, READY, INIT_ERROR, RESULT, ERROR = 1, 2, 3, 4, 5, 6
 
@@ -164,6 +167,27 @@ class Channel:
         self.sock.sendall(HEADER.pack(len(body), kind) + body)
 
 
+class PeakMemory:
+    """This process's peak resident memory, ``VmHWM`` of ``/proc/self/status``.
+
+    Not ``ru_maxrss``: Linux carries that over ``execve`` from the forked gateway."""
+
+    def __init__(self) -> None:
+        try:
+            self.fd = os.open("/proc/self/status", os.O_RDONLY)
+        except OSError:
+            self.fd = -1
+
+    def kb(self) -> int:
+        """0 when unknown. One pread on a kept descriptor: the kernel renders the text anew."""
+        try:
+            status = os.pread(self.fd, 4096, 0)
+            start = status.index(b"VmHWM:") + 6
+            return int(status[start : status.index(b"kB", start)])
+        except (OSError, ValueError):
+            return 0
+
+
 class RequestIdFilter(logging.Filter):
     request_id = ""
 
@@ -258,10 +282,12 @@ def main() -> None:
     setup_stdio_and_logging()
     handler = init(channel)
     marshaller = Marshaller()
+    peak = PeakMemory()
     while True:
         kind, body = channel.read()
         if kind == INVOKE:
-            channel.send(*invoke(handler, marshaller, body))
+            kind, answer = invoke(handler, marshaller, body)
+            channel.send(kind, PEAK.pack(peak.kb()) + answer)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from tollway.model.functions import FunctionConfig
 
 HEADER = struct.Struct("!IB")
 META = struct.Struct("!H")
+PEAK = struct.Struct("!I")
+"""Before a RESULT or ERROR body: the worker's peak resident memory in kB (``bootstrap``)."""
 INIT, INVOKE, READY, INIT_ERROR, RESULT, ERROR = 1, 2, 3, 4, 5, 6
 INIT_TIMEOUT_S = 10.0
 """Lambda limits the INIT phase of an on-demand environment to 10 seconds."""
@@ -97,6 +99,8 @@ class Instance:
         self._pidfd = -1
         self._status_fd = -1
         self._poll: asyncio.TimerHandle | None = None
+        self._reported_peak = 0
+        """The peak memory the worker sent with its latest answer, in bytes."""
 
     async def start(self, request_id: str) -> Outcome | None:
         """Start the worker and run the function's init; None when ready, else the failure."""
@@ -163,7 +167,7 @@ class Instance:
                 self._poll.cancel()  # the handle of the latest poll: each one schedules the next
                 self._poll = None
         self.drain()
-        if kind in ("result", "error") and self._over_memory(self._peak_from_status()):
+        if kind in ("result", "error") and self._over_memory(self._reported_peak):
             kind = "oom"
         if kind == "result":
             return Outcome(value)  # type: ignore[arg-type]
@@ -207,6 +211,9 @@ class Instance:
             self._transport.write(HEADER.pack(len(body), kind) + body)
 
     def _on_frame(self, kind: int, body: bytes) -> None:
+        if kind in (RESULT, ERROR) and len(body) >= PEAK.size:
+            self._reported_peak = PEAK.unpack_from(body)[0] * 1024
+            body = body[PEAK.size :]
         self._resolve((_FRAME_NAMES.get(kind, "error"), body))
 
     def _read_log(self) -> None:
@@ -253,7 +260,8 @@ class Instance:
             return 0
 
     def _peak_from_status(self) -> int:
-        """The worker's peak resident memory (VmHWM), which a short spike cannot hide.
+        """The worker's peak resident memory (VmHWM), which a short spike cannot hide; read
+        here once, after init (each answer carries the worker's own reading).
 
         Not ``ru_maxrss`` reported by the worker: Linux carries that over ``execve`` from the
         forked gateway, so a large gateway would make every instance look over its limit."""
