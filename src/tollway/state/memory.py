@@ -31,7 +31,8 @@ SWEEP_EVERY_SECONDS = 60.0
 class _BucketState:
     tokens: float
     stamp: float
-    drop_at: float
+    bucket: Bucket
+    """The latest limits it was admitted under (its lifetime is computed from them)."""
 
 
 @dataclass(slots=True)
@@ -45,13 +46,6 @@ class _QuotaState:
 class _Counter:
     count: int
     drop_at: float
-
-
-def refill(tokens: float, stamp: float, bucket: Bucket, now: float) -> tuple[float, float]:
-    """Tokens and time stamp of a bucket at ``now``; a clock behind ``stamp`` refills nothing."""
-    if now > stamp:
-        return min(float(bucket.burst), tokens + (now - stamp) * bucket.rate), now
-    return min(float(bucket.burst), tokens), stamp
 
 
 def drop_at(tokens: float, stamp: float, bucket: Bucket) -> float:
@@ -79,21 +73,37 @@ class MemoryState:
     def admit_now(
         self, buckets: Sequence[Bucket], quota: Quota | None, usage_key: str | None, now: float
     ) -> Decision:
-        """``admit`` without waiting: this state is in the process, so always decided."""
-        self._tick(now)
-        levels: list[tuple[float, float]] = []
+        """``admit`` without waiting: this state is in the process, so always decided.
+
+        Each bucket is refilled to ``now`` in place before anything is decided (a refill
+        changes no outcome, so a rejected request still spends nothing), then every bucket
+        spends its token: this runs for every keyed request, so it allocates nothing."""
+        if now > self._latest:
+            self._latest = now
+        if now >= self._next_sweep:
+            self._sweep(now)
+        states = self._buckets
+        passed: list[_BucketState] = []
         for bucket in buckets:
-            state = self._buckets.get(bucket.key)
-            level = refill(state.tokens, state.stamp, bucket, now) if state else (float(bucket.burst), now)
-            if level[0] < 1:
+            state = states.get(bucket.key)
+            burst = float(bucket.burst)
+            if state is None:
+                state = states[bucket.key] = _BucketState(burst, now, bucket)
+            else:
+                state.bucket = bucket
+                tokens, stamp = state.tokens, state.stamp
+                if now > stamp:
+                    tokens += (now - stamp) * bucket.rate
+                    state.stamp = now
+                state.tokens = tokens if tokens < burst else burst
+            if state.tokens < 1:
                 return THROTTLED_DECISION
-            levels.append(level)
+            passed.append(state)
         used = self._used(quota, now) if quota else 0
         if quota and used >= quota.limit:
             return Decision(False, QUOTA_EXCEEDED, max(0, quota.limit - used))
-        for bucket, (tokens, stamp) in zip(buckets, levels, strict=True):
-            left = tokens - 1
-            self._buckets[bucket.key] = _BucketState(left, stamp, drop_at(left, stamp, bucket))
+        for state in passed:
+            state.tokens -= 1
         if usage_key is not None:
             self._count_usage(usage_key, 1, now)
         if quota is None:
@@ -135,11 +145,8 @@ class MemoryState:
         else:
             counter.count += amount
 
-    def _tick(self, now: float) -> None:
-        self._latest = max(self._latest, now)
-        if now < self._next_sweep:
-            return
+    def _sweep(self, now: float) -> None:
         self._next_sweep = now + SWEEP_EVERY_SECONDS
-        self._buckets = {k: s for k, s in self._buckets.items() if s.drop_at > now}
+        self._buckets = {k: s for k, s in self._buckets.items() if drop_at(s.tokens, s.stamp, s.bucket) > now}
         self._quotas = {k: s for k, s in self._quotas.items() if s.expires_at > now}
         self._usage = {k: c for k, c in self._usage.items() if c.drop_at > now}
