@@ -40,8 +40,8 @@ class AccessIndex:
     """Keys by value and the plan granting each key each API stage."""
 
     def __init__(self, keys: Iterable[ApiKey] = (), plans: Iterable[UsagePlan] = ()) -> None:
-        self._by_digest = {_digest(key.value): key for key in keys}
-        by_id = {key.id: key for key in self._by_digest.values()}
+        self._by_digest = {_digest(key.value.encode()): (key, key.value.encode()) for key in keys}
+        by_id = {key.id: key for key, _ in self._by_digest.values()}
         self._grants: dict[tuple[str, str, str], Grant] = {}
         for plan in plans:
             for stage in plan.api_stages:
@@ -52,10 +52,11 @@ class AccessIndex:
 
     def find(self, value: str) -> ApiKey | None:
         """The key whose value is ``value`` (enabled or not), or None."""
-        key = self._by_digest.get(_digest(value))
-        if key is None or not hmac.compare_digest(key.value.encode(), value.encode()):
+        given = value.encode()
+        found = self._by_digest.get(_digest(given))
+        if found is None or not hmac.compare_digest(found[1], given):
             return None
-        return key
+        return found[0]
 
     def grant(self, key_id: str, api_id: str, stage: str) -> Grant | None:
         return self._grants.get((key_id, api_id, stage))
@@ -72,5 +73,5 @@ class Access:
         """The throttle step's limits by grant, method and day (built once per such triple)."""
 
 
-def _digest(value: str) -> bytes:
-    return hashlib.sha256(value.encode()).digest()
+def _digest(value: bytes) -> bytes:
+    return hashlib.sha256(value).digest()
