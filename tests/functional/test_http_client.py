@@ -174,3 +174,16 @@ async def test_timeout_and_refused_connection_are_gateway_errors(backend: StartB
     with pytest.raises(IntegrationFailure):
         await client.call(IntegrationRequest("GET", "ftp://127.0.0.1/x", [], b"", 1))
     await client.close()
+
+
+async def test_a_large_body_goes_out_and_comes_back_byte_for_byte(backend: StartBackend) -> None:
+    """Bodies from 64 KiB are written beside their head (one writev), not joined to it."""
+    sent = bytes(range(256)) * 4096  # 1 MiB, every byte value
+    server = await backend(lambda data: ok(data[data.index(b"\r\n\r\n") + 4 :][::-1]))
+    client = HttpClient()
+    for size in (len(sent), 64 * 1024, 64 * 1024 - 1):  # around the threshold too
+        result = await client.call(request(server.port, "/big", "POST", sent[:size]))
+        assert (result.status, result.body) == (200, sent[:size][::-1])
+        assert f"Content-Length: {size}\r\n".encode() in server.requests[-1]
+    assert server.connections == 1
+    await client.close()

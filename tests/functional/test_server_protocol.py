@@ -22,7 +22,8 @@ BAD_REQUEST = (400, b'{"message":"Bad Request"}')
 
 
 class Echo:
-    """HTTP_PROXY transport answering ``METHOD URL SIZE``; a URL containing ``hold`` waits on ``release``."""
+    """HTTP_PROXY transport answering ``METHOD URL SIZE``; a URL containing ``hold`` waits on
+    ``release``; one containing ``mirror`` answers the request's body."""
 
     def __init__(self) -> None:
         self.requests: list[IntegrationRequest] = []
@@ -37,6 +38,8 @@ class Echo:
         if "slow" in request.url:
             await asyncio.sleep(0.05)
         body = f"{request.method} {request.url} {len(request.body)}".encode()
+        if "mirror" in request.url:
+            body = request.body
         return IntegrationResult(200, [("Content-Type", "text/plain")], body)
 
 
@@ -200,6 +203,17 @@ async def test_body_of_exactly_10_mb_is_accepted(server: Running) -> None:
     writer.write(b"PUT /prod/max HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n" % size)
     writer.write(b"y" * size)
     assert (await read_response(reader))[::2] == (200, b"PUT http://backend/max %d" % size)
+
+
+async def test_a_large_response_arrives_whole_and_in_order_with_the_next(server: Running) -> None:
+    """From 64 KiB a response body is written beside its head, not copied after it."""
+    reader, writer = await server.connect()
+    sent = bytes(range(256)) * 4096  # 1 MiB
+    writer.write(b"PUT /prod/mirror HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n" % len(sent))
+    writer.write(sent + get("after"))  # pipelined behind it
+    status, headers, body = await read_response(reader)
+    assert (status, headers["content-length"], body == sent) == (200, str(len(sent)), True)
+    assert (await read_response(reader))[::2] == (200, b"GET http://backend/after 0")
 
 
 @pytest.mark.parametrize("where", ["header", "url"])

@@ -24,6 +24,9 @@ log = logging.getLogger("tollway.server")
 _NOT_BEGUN: Any = object()
 """Queued behind a request in flight: ``Gateway.answer`` has not run yet."""
 
+LARGE_BODY_BYTES = 64 * 1024
+"""From this size a body is handed to the transport beside its head, not copied after it."""
+
 LINGER_S = 2.0
 """How long a rejected connection is read (and dropped) before it is closed."""
 
@@ -36,7 +39,12 @@ _SKIP_LENGTHS = frozenset(len(name) for name in _SKIP_ON_WRITE)
 
 
 def encode_response(response: Response, keep_alive: bool, http10: bool = False) -> bytes:
-    """Serialise a response; the server owns Content-Length and Connection.
+    """Serialise a response; the server owns Content-Length and Connection."""
+    return encode_head(response, keep_alive, http10) + response.body
+
+
+def encode_head(response: Response, keep_alive: bool, http10: bool = False) -> bytes:
+    """The status line and headers of ``response``, up to the blank line.
 
     An HTTP/1.0 client that asked for keep-alive is told the connection persists (RFC 7230 6.3).
     The head is built as text and encoded once: this runs for every response.
@@ -53,7 +61,7 @@ def encode_response(response: Response, keep_alive: bool, http10: bool = False) 
     elif http10:
         head.append("connection: keep-alive\r\n")
     head.append("\r\n")
-    return "".join(head).encode("latin-1", "replace") + response.body
+    return "".join(head).encode("latin-1", "replace")
 
 
 def _error_bytes(status: int, message: str) -> bytes:
@@ -248,7 +256,11 @@ class HttpProtocol(asyncio.Protocol):
         transport = self._transport
         if transport is None:
             return False
-        transport.write(encode_response(response, keep_alive, request.protocol == "HTTP/1.0"))
+        head = encode_head(response, keep_alive, request.protocol == "HTTP/1.0")
+        if len(response.body) < LARGE_BODY_BYTES:
+            transport.write(head + response.body)
+        else:  # one writev of both: a 1 MB body is not copied once more in this process
+            transport.writelines((head, response.body))
         if not keep_alive:
             self._closing = True  # ignore anything pipelined after it
             self._queue.clear()

@@ -25,6 +25,8 @@ _TRANSPORT = frozenset(
     {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "content-length"}
 )
 _MAX_IDLE_PER_ORIGIN = 256
+_LARGE_BODY_BYTES = 64 * 1024
+"""From this size a request body goes to the transport beside its head, not copied after it."""
 
 Origin = tuple[str, str, int]
 
@@ -84,7 +86,7 @@ class _Exchange(asyncio.Protocol):
             self._finish()
 
     # client side
-    async def send(self, data: bytes, head_only: bool, deadline: float) -> IntegrationResult:
+    async def send(self, data: tuple[bytes, bytes], head_only: bool, deadline: float) -> IntegrationResult:
         """The answer to ``data``; TimeoutError at ``deadline`` (the loop's clock).
 
         The deadline is one timer on the loop, not ``asyncio.timeout``: this runs for every
@@ -96,7 +98,11 @@ class _Exchange(asyncio.Protocol):
         timer = loop.call_at(deadline, self._timed_out)
         self.status, self.headers, self.body = 0, [], []
         self.started, self.head_only, self.reusable = False, head_only, False
-        self.transport.write(data)
+        head, body = data
+        if len(body) < _LARGE_BODY_BYTES:
+            self.transport.write(head + body)
+        else:  # one writev of both, no copy of a large body
+            self.transport.writelines(data)
         try:
             return await waiter
         finally:
@@ -212,7 +218,8 @@ def _split(url: str) -> tuple[Origin, str]:
     return (scheme, parts.hostname, port), target
 
 
-def _encode(request: IntegrationRequest, origin: Origin, target: str) -> bytes:
+def _encode(request: IntegrationRequest, origin: Origin, target: str) -> tuple[bytes, bytes]:
+    """The request's head and its body (sent beside it, not copied after it)."""
     scheme, host, port = origin
     default_port = 443 if scheme == "https" else 80
     authority = host if port == default_port else f"{host}:{port}"
@@ -227,4 +234,4 @@ def _encode(request: IntegrationRequest, origin: Origin, target: str) -> bytes:
     if request.body or request.method in ("POST", "PUT", "PATCH"):
         head.append(f"Content-Length: {len(request.body)}\r\n")
     head.append("\r\n")
-    return "".join(head).encode("latin-1", "replace") + request.body
+    return "".join(head).encode("latin-1", "replace"), request.body

@@ -119,9 +119,12 @@ def test_parse_keeps_every_header_for_the_gateway_and_drops_aws_ones_from_the_me
 def test_the_http_client_sends_a_mapped_host_and_owns_framing_headers() -> None:
     headers = [("Host", "api.example:8080"), ("Connection", "x"), ("Content-Length", "9"), ("Upgrade", "h2")]
     request = IntegrationRequest("POST", "http://backend:9000/p", headers, b"hi", 1.0)
-    data = _encode(request, ("http", "backend", 9000), "/p")
+    data = b"".join(_encode(request, ("http", "backend", 9000), "/p"))
     assert data == (
         b"POST /p HTTP/1.1\r\nHost: api.example:8080\r\nUpgrade: h2\r\nContent-Length: 2\r\n\r\nhi"
     )
     plain = IntegrationRequest("GET", "http://backend:9000/p", [], b"", 1.0)
-    assert _encode(plain, ("http", "backend", 9000), "/p") == b"GET /p HTTP/1.1\r\nHost: backend:9000\r\n\r\n"
+    assert _encode(plain, ("http", "backend", 9000), "/p") == (
+        b"GET /p HTTP/1.1\r\nHost: backend:9000\r\n\r\n",
+        b"",
+    )
