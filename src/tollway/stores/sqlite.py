@@ -27,6 +27,7 @@ from tollway.model.api import Deployment, Stage
 from tollway.model.identity import Identity
 from tollway.model.imported import ManagementResource
 from tollway.model.plans import ApiKey, UsagePlan
+from tollway.stores import codec
 from tollway.stores.base import ApiRecord, FunctionRecord
 from tollway.stores.sqlite_schema import migrate
 from tollway.stores.sqlite_session import Session
@@ -37,6 +38,13 @@ DIR_MODE = 0o700
 _SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 log = logging.getLogger(__name__)
+
+SERVED_DEPLOYMENTS: codec.Decoded[Deployment] = codec.Decoded(Deployment)
+"""The deployments ``serving_state`` read last in this process, by the digest of their rows.
+A server reads them on every change of the store, mostly unchanged; and ``tollway serve``
+reads them once to print the URLs, then each worker (its own store object, a forked copy of
+this one) reads them again. One table for the process makes all those reads decode only
+what changed, and keeps one copy of each deployment."""
 
 
 class SqliteStore:
@@ -63,7 +71,7 @@ class SqliteStore:
     def transaction(self) -> Iterator[Session]:
         with self._lock, _translated(self.path):
             self._conn.execute("BEGIN IMMEDIATE")
-            session = Session(self._conn, writable=True)
+            session = Session(self._conn, writable=True, served=SERVED_DEPLOYMENTS)
             try:
                 yield session
                 session.finish()
@@ -78,7 +86,7 @@ class SqliteStore:
             # A deferred transaction: its first read fixes the snapshot in WAL mode.
             self._conn.execute("BEGIN")
             try:
-                yield Session(self._conn, writable=False)
+                yield Session(self._conn, writable=False, served=SERVED_DEPLOYMENTS)
             finally:
                 _end(self._conn, "COMMIT")
 

@@ -20,10 +20,15 @@ class Session(ManagementRows, IdentityRows):
     API keys and usage plans are in ``ManagementRows``, those of IAM identities in
     ``IdentityRows``."""
 
-    def __init__(self, conn: sqlite3.Connection, *, writable: bool) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, *, writable: bool, served: codec.Decoded[Deployment] | None = None
+    ) -> None:
         self._conn = conn
         self._writable = writable
         self._changed = False
+        self._served = codec.Decoded(Deployment) if served is None else served
+        """Where ``serving_state`` finds the deployments it read before (``SqliteStore``
+        gives the process's table), so that it decodes only the changed ones."""
 
     # -- reads ---------------------------------------------------------------------
 
@@ -77,7 +82,8 @@ class Session(ManagementRows, IdentityRows):
             "SELECT s.data, d.data FROM stages s JOIN deployments d ON d.id = s.deployment_id"
             " ORDER BY s.api_id, s.name"
         ).fetchall()
-        return [(codec.decode(s, Stage), codec.decode(d, Deployment)) for s, d in rows]
+        deployments = self._served.decode_all(d for _, d in rows)
+        return [(codec.decode(s, Stage), d) for (s, _), d in zip(rows, deployments, strict=True)]
 
     def get_function(self, name: str) -> FunctionRecord | None:
         row = self._conn.execute("SELECT data FROM functions WHERE name = ?", (name,)).fetchone()
