@@ -2,9 +2,12 @@
 
 The parent process binds the listening socket; with ``--workers N`` it forks N workers
 that share it (each its own uvloop). Every worker compiles the served stages from the
-store once, then polls the store's change counter once a second; when it moved, the worker
-builds a new ``World`` off the event loop (stages, keys, identities, functions, from one
-snapshot of the store) and installs it whole: the request path never reads the store.
+store once (reusing those the parent compiled to print their URLs), then polls the store's
+change counter once a second; when it moved, the worker builds a new ``World`` off the event
+loop (stages, keys, identities, functions, from one snapshot of the store) and installs it
+whole: the request path never reads the store. A new world keeps the compiled stages of the
+old one whose stage and deployment did not change, so redeploying one API of a thousand
+compiles that one.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from tollway.dataplane.integrations.lambda_ import LambdaIntegration
 from tollway.dataplane.integrations.mock import MockIntegration
 from tollway.dataplane.server import HttpProtocol, ServerState
 from tollway.dataplane.services import Services
-from tollway.dataplane.snapshot import ServedStage, compile_stage
+from tollway.dataplane.snapshot import CompileCache, ServedStage, compile_stage
 from tollway.dataplane.usage_plans.access import Access, AccessIndex
 from tollway.dataplane.world import World
 from tollway.errors import TollwayError
@@ -95,31 +98,57 @@ class ServeOptions:
 
 
 def compile_served(
-    stages: Iterable[tuple[Stage, Deployment]], api_ids: Collection[str] | None
+    stages: Iterable[tuple[Stage, Deployment]],
+    api_ids: Collection[str] | None,
+    reuse: Iterable[ServedStage] = (),
 ) -> list[ServedStage]:
-    """Compile every stage to serve; one broken stage is logged and skipped, never fatal."""
+    """Compile every stage to serve; one broken stage is logged and skipped, never fatal.
+
+    A stage of ``reuse`` (the world served so far) whose stage record and deployed API equal
+    the ones read now is served as it is, not compiled again: compiling depends on nothing
+    else, so a redeployment of one API recompiles that API alone. The result is kept for
+    the first world of this process's workers (``tollway serve`` compiles before it starts
+    them, to print the URLs)."""
     served = []
+    known = {(s.api_id, s.name): s for s in reuse}
+    cache = CompileCache()
     for stage, deployment in stages:
         if api_ids is not None and stage.api_id not in api_ids:
             continue
+        previous = known.get((stage.api_id, stage.name))
+        if previous is not None and _same_input(previous, stage, deployment):
+            served.append(previous)
+            continue
         try:
-            served.append(compile_stage(stage, deployment))
+            served.append(compile_stage(stage, deployment, cache))
         except TollwayError as exc:
             log.error("not serving stage %s of API %s: %s", stage.name, stage.api_id, exc)
+    _last_compiled[:] = served
     return served
 
 
-def build_world(control: ControlPlane, options: ServeOptions) -> World:
+_last_compiled: list[ServedStage] = []
+"""What ``compile_served`` compiled last in this process (a worker starts by reusing it)."""
+
+
+def _same_input(served: ServedStage, stage: Stage, deployment: Deployment) -> bool:
+    # The store gives the same RestApi object for an unchanged deployment; another reader
+    # (another store object, the CLI's read before the workers start) is compared by value.
+    return served.stage == stage and (served.api is deployment.api or served.api == deployment.api)
+
+
+def build_world(control: ControlPlane, options: ServeOptions, reuse: Iterable[ServedStage] = ()) -> World:
     """The world to serve, from one snapshot of the store: compiled stages, the key index,
     the identities (those of ``--identities FILE`` win a tie) and the functions (with
-    ``--env-vars`` applied). Slow (it compiles every stage): run it off the event loop."""
+    ``--env-vars`` applied). Stages of ``reuse`` whose inputs did not change are kept
+    (``compile_served``); the others are compiled, which is slow: run it off the event loop."""
     records = control.serving_records()
     signers = {identity.access_key_id: identity for identity in records.identities}
     if options.identities_file:
         signers.update((i.access_key_id, i) for i in load_identities_file(options.identities_file))
     env = options.env_overrides
     return World(
-        directory=StageDirectory(compile_served(records.stages, options.api_ids)),
+        directory=StageDirectory(compile_served(records.stages, options.api_ids, reuse)),
         keys=AccessIndex(records.keys, records.plans),
         identities=IdentityIndex(signers.values()),
         functions=env.apply(records.functions) if env is not None else records.functions,
@@ -193,7 +222,7 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
     client = HttpClient()
     build_root = default_build_root(options.store_url)
     console = Console() if options.function_output else None  # on stderr, as sam local shows it
-    world = build_world(control, options)
+    world = build_world(control, options, tuple(_last_compiled))
     executor = LocalExecutor(
         world.functions,
         total_concurrency=options.function_concurrency,
@@ -241,11 +270,15 @@ async def _worker(options: ServeOptions, sock: socket.socket) -> None:
             try:
                 current = await asyncio.to_thread(control.generation)
                 if current != gateway.world.generation:
-                    world = await asyncio.to_thread(build_world, control, options)
+                    served = gateway.world.directory.stages
+                    world = await asyncio.to_thread(build_world, control, options, served)
                     # One synchronous block: no request runs between the two.
                     executor.update(world.functions)
                     gateway.install(world)
-                    log.info("reloaded: serving %d stage(s)", len(world.directory.stages))
+                    kept = {id(stage) for stage in served}
+                    stages = world.directory.stages
+                    compiled = sum(id(stage) not in kept for stage in stages)
+                    log.info("reloaded: serving %d stage(s), %d compiled", len(stages), compiled)
             except TollwayError as exc:
                 log.error("reload failed, still serving the previous snapshot: %s", exc)
             except Exception:  # the reloader must outlive any one failure
