@@ -106,9 +106,8 @@ def compile_served(
 
     A stage of ``reuse`` (the world served so far) whose stage record and deployed API equal
     the ones read now is served as it is, not compiled again: compiling depends on nothing
-    else, so a redeployment of one API recompiles that API alone. The result is kept for
-    the first world of this process's workers (``tollway serve`` compiles before it starts
-    them, to print the URLs)."""
+    else, so a redeployment of one API recompiles that API alone (and ``tollway serve``
+    hands what it compiled to print the URLs to its workers, so start-up compiles once)."""
     served = []
     known = {(s.api_id, s.name): s for s in reuse}
     cache = CompileCache()
@@ -123,12 +122,7 @@ def compile_served(
             served.append(compile_stage(stage, deployment, cache))
         except TollwayError as exc:
             log.error("not serving stage %s of API %s: %s", stage.name, stage.api_id, exc)
-    _last_compiled[:] = served
     return served
-
-
-_last_compiled: list[ServedStage] = []
-"""What ``compile_served`` compiled last in this process (a worker starts by reusing it)."""
 
 
 def _same_input(served: ServedStage, stage: Stage, deployment: Deployment) -> bool:
@@ -166,15 +160,18 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(options: ServeOptions, sock: socket.socket) -> int:
-    """Run the workers on ``sock`` until SIGINT/SIGTERM; returns the exit status."""
+def serve(options: ServeOptions, sock: socket.socket, compiled: Sequence[ServedStage] = ()) -> int:
+    """Run the workers on ``sock`` until SIGINT/SIGTERM; returns the exit status.
+
+    ``compiled``: stages already compiled from the store (``compile_served``); each worker's
+    first world reuses those whose inputs are unchanged."""
     if options.workers <= 1:
-        uvloop.run(_worker(options, sock))
+        uvloop.run(_worker(options, sock, compiled))
         return 0
-    return _supervise(options, sock)
+    return _supervise(options, sock, compiled)
 
 
-def _supervise(options: ServeOptions, sock: socket.socket) -> int:
+def _supervise(options: ServeOptions, sock: socket.socket, compiled: Sequence[ServedStage]) -> int:
     children: dict[int, int] = {}
 
     def spawn(slot: int) -> None:
@@ -183,7 +180,7 @@ def _supervise(options: ServeOptions, sock: socket.socket) -> int:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             try:
-                uvloop.run(_worker(options, sock))
+                uvloop.run(_worker(options, sock, compiled))
             finally:
                 os._exit(0)
         children[pid] = slot
@@ -216,13 +213,13 @@ def _supervise(options: ServeOptions, sock: socket.socket) -> int:
     return 0
 
 
-async def _worker(options: ServeOptions, sock: socket.socket) -> None:
+async def _worker(options: ServeOptions, sock: socket.socket, compiled: Sequence[ServedStage]) -> None:
     loop = asyncio.get_running_loop()
     control = ControlPlane(open_store(options.store_url))
     client = HttpClient()
     build_root = default_build_root(options.store_url)
     console = Console() if options.function_output else None  # on stderr, as sam local shows it
-    world = build_world(control, options, tuple(_last_compiled))
+    world = build_world(control, options, compiled)
     executor = LocalExecutor(
         world.functions,
         total_concurrency=options.function_concurrency,

@@ -185,7 +185,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
             "use --state redis://... to share them",
             file=sys.stderr,
         )
-    return launcher.serve(options, sock)
+    return launcher.serve(options, sock, served)
 
 
 def _version() -> str:
