@@ -77,7 +77,8 @@ class LogStore:
         self.rotate_bytes = rotate_bytes
         self._logs: dict[str, _FunctionLog] = {}
         self._dirty: list[_FunctionLog] = []
-        self._flush_scheduled = False
+        self._flush_loop: asyncio.AbstractEventLoop | None = None
+        """The loop a flush is scheduled on (a loop that stopped first cannot strand one)."""
         if log_dir:
             os.makedirs(log_dir, exist_ok=True)
 
@@ -110,18 +111,20 @@ class LogStore:
         if not log.pending:
             self._dirty.append(log)
         log.pending.append(data)
-        if flush and not self._flush_scheduled:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self.flush()
-                return
-            self._flush_scheduled = True
+        if not flush:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        if self._flush_loop is not loop:
+            self._flush_loop = loop
             loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Write everything pending to the files, one write per function."""
-        self._flush_scheduled = False
+        self._flush_loop = None
         dirty, self._dirty = self._dirty, []
         for log in dirty:
             data = b"".join(log.pending)
@@ -129,7 +132,7 @@ class LogStore:
             if log.file is None:
                 continue
             try:
-                log.file.write(data)
+                _write_all(log.file, data)
                 if log.file.tell() > self.rotate_bytes:
                     _rotate(log)
             except (OSError, ValueError) as exc:
@@ -166,6 +169,13 @@ def _rotate(log: _FunctionLog) -> None:
     finally:
         log.file.close()
         log.file = _open(log.path)
+
+
+def _write_all(file: BinaryIO, data: bytes) -> None:
+    """An unbuffered write may be short (a signal, a full disk): write the rest after it."""
+    view = memoryview(data)
+    while view:
+        view = view[file.write(view) :]
 
 
 def _open(path: str) -> BinaryIO:

@@ -118,3 +118,22 @@ async def test_in_an_event_loop_writes_reach_the_file_at_the_end_of_the_turn(tmp
     logs.write("fn", b"START c\n", flush=False)
     logs.close()  # nothing pending is lost on close
     assert path.read_bytes().endswith(b"END b\nSTART c\n")
+
+
+def test_a_loop_that_stopped_before_flushing_does_not_strand_later_lines(tmp_path: Path) -> None:
+    logs = LogStore(str(tmp_path / "logs"))
+    path = tmp_path / "logs" / "fn.log"
+    loop = asyncio.new_event_loop()
+    loop.call_soon(logs.write, "fn", b"first\n")  # schedules its flush on this loop...
+    loop.call_soon(loop.stop)  # ...which stops before running it
+    loop.run_forever()
+    loop.close()
+    assert path.read_bytes() == b""
+
+    async def write_again() -> None:
+        logs.write("fn", b"second\n")
+
+    asyncio.run(write_again())  # a new loop schedules its own flush
+    assert path.read_bytes() == b"first\nsecond\n"
+    logs.write("fn", b"outside\n")
+    assert path.read_bytes().endswith(b"second\noutside\n")
