@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from contract.test_store_contract import BACKENDS, Backend
 from tollway.model.functions import FunctionAlias, FunctionConfig, FunctionDef
 from tollway.stores import FunctionRecord, Store, open_store
 from tollway.stores.sqlite_schema import MIGRATIONS, migrate
-
-
-@pytest.fixture(params=BACKENDS, ids=[b.name for b in BACKENDS])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    backend: Backend = request.param
-    opened = open_store(backend.url(tmp_path))
-    yield opened
-    opened.close()
 
 
 def rich_function(name: str = "orders-ünï") -> FunctionDef:

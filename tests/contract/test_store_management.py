@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from contract.test_store_contract import BACKENDS, Backend
 from tollway.errors import StoreError
 from tollway.model.plans import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
 from tollway.stores import Store, open_store
 from tollway.stores.sqlite_schema import MIGRATIONS, migrate
 
 VALUE = "s3cr3t-value-0123456789-abcdef"
-
-
-@pytest.fixture(params=BACKENDS, ids=[b.name for b in BACKENDS])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    backend: Backend = request.param
-    opened = open_store(backend.url(tmp_path))
-    yield opened
-    opened.close()
 
 
 def key(key_id: str = "k1", name: str = "Ünï key", value: str = VALUE) -> ApiKey:

@@ -8,23 +8,11 @@ are what that must never break.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
-
-from contract.test_store_contract import BACKENDS, Backend, rich_api, seed
+from contract.test_store_contract import rich_api, seed
 from tollway.model.api import Deployment, Stage
-from tollway.stores import ApiRecord, Store, open_store
-
-
-@pytest.fixture(params=BACKENDS, ids=[b.name for b in BACKENDS])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    backend: Backend = request.param
-    opened = open_store(backend.url(tmp_path))
-    yield opened
-    opened.close()
+from tollway.stores import ApiRecord, Store
 
 
 def served(store: Store) -> dict[tuple[str, str], Deployment]:
