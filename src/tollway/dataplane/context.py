@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tollway.dataplane.caller import ANONYMOUS, AuthorizerContext, CallerIdentity
+from tollway.dataplane.messages import IntegrationRequest, IntegrationResult, Request, Response
+from tollway.dataplane.usage_plans.access import Grant
 from tollway.dataplane.world import EMPTY_WORLD, World
 from tollway.errors import GatewayError
 
 if TYPE_CHECKING:
     from tollway.auth.policy import Verdict
     from tollway.dataplane.mapping.overrides import Overrides
-    from tollway.dataplane.messages import IntegrationRequest, IntegrationResult, Request, Response
     from tollway.dataplane.snapshot import CompiledMethod, ServedStage
-    from tollway.dataplane.usage_plans.access import Grant
 
 
 @dataclass(slots=True)

@@ -27,14 +27,10 @@ class JsonPathError(TollwayError):
 
 
 class _Missing:
-    """Marker for "the definite path matched nothing" (distinct from a JSON null)."""
+    """Marker for "the definite path matched nothing" (distinct from a JSON null); one
+    instance, ``MISSING``, compared by identity."""
 
-    _instance: _Missing | None = None
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return "MISSING"

@@ -10,33 +10,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 from urllib.parse import unquote
 
 T = TypeVar("T")
 
 
+# Neither class is a generic dataclass: mypyc (setup.py) compiles this module and cannot
+# build one. A node holds its targets as ``object``; ``RouteIndex`` alone adds them and
+# hands them back typed.
+
+
 @dataclass(slots=True)
-class _Node(Generic[T]):
-    literals: dict[str, _Node[T]] = field(default_factory=dict)
-    param: _Node[T] | None = None
+class _Node:
+    literals: dict[str, _Node] = field(default_factory=dict)
+    param: _Node | None = None
     param_name: str = ""
-    greedy: _Node[T] | None = None
+    greedy: _Node | None = None
     greedy_name: str = ""
     path: str | None = None
-    methods: dict[str, T] = field(default_factory=dict)
+    methods: dict[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
 class RouteMatch(Generic[T]):
     """A matched method: what was declared for it, its resource path and path parameters."""
 
-    target: T
-    resource_path: str
-    path_params: dict[str, str]
-    """Decoded values."""
-    raw_path_params: dict[str, str]
-    """Values as the client sent them (percent-encoded), as Lambda proxy events carry them."""
+    __slots__ = ("path_params", "raw_path_params", "resource_path", "target")
+
+    def __init__(
+        self,
+        target: T,
+        resource_path: str,
+        path_params: dict[str, str],
+        raw_path_params: dict[str, str],
+    ) -> None:
+        self.target = target
+        self.resource_path = resource_path
+        self.path_params = path_params
+        """Decoded values."""
+        self.raw_path_params = raw_path_params
+        """Values as the client sent them (percent-encoded), as Lambda proxy events carry them."""
 
 
 class RouteIndex(Generic[T]):
@@ -44,7 +57,7 @@ class RouteIndex(Generic[T]):
 
     def __init__(self, resources: Mapping[str, Mapping[str, T]]) -> None:
         """``resources`` maps a resource path (``/pets/{id}``) to {HTTP method or ANY: target}."""
-        self._root: _Node[T] = _Node()
+        self._root = _Node()
         for path, methods in resources.items():
             if methods:
                 self._add(path, methods)
@@ -75,11 +88,11 @@ class RouteIndex(Generic[T]):
         node, target = found
         assert node.path is not None
         decoded = {name: unquote(value) for name, value in params.items()} if params else params
-        return RouteMatch(target, node.path, decoded, params)
+        return RouteMatch(cast(T, target), node.path, decoded, params)
 
     def _walk(
-        self, node: _Node[T], parts: list[str], i: int, method: str, params: dict[str, str]
-    ) -> tuple[_Node[T], T] | None:
+        self, node: _Node, parts: list[str], i: int, method: str, params: dict[str, str]
+    ) -> tuple[_Node, object] | None:
         if i == len(parts):
             target = _pick(node, method)
             return (node, target) if target is not None else None
@@ -103,7 +116,7 @@ class RouteIndex(Generic[T]):
         return None
 
 
-def _pick(node: _Node[T], method: str) -> T | None:
+def _pick(node: _Node, method: str) -> object | None:
     target = node.methods.get(method)
     if target is None:
         target = node.methods.get("ANY")

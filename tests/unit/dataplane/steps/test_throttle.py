@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import replace
 
 import pytest
 
+from step_support import context, one_method
+from tollway.dataplane.context import RequestContext
+from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import stage_bucket
 from tollway.dataplane.steps.throttle import _limits, throttle
 from tollway.dataplane.usage_plans.access import Access, Grant
 from tollway.errors import QuotaExceeded, Throttled
-from tollway.model.api import MethodSetting, Stage
+from tollway.model.api import Integration, MethodSetting, Stage
 from tollway.model.plans import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
 from tollway.state.base import Bucket, Quota
 from tollway.state.local_bucket import LocalBucket
@@ -29,17 +32,23 @@ def grant(quota: QuotaSettings | None = None) -> Grant:
 
 def ctx_for(
     granted: Grant | None, path: str = "/pets", verb: str = "GET", stage_bucket: Bucket | None = None
-) -> SimpleNamespace:
-    method = SimpleNamespace(resource_path=path, http_method=verb, stage_bucket=stage_bucket)
-    return SimpleNamespace(grant=granted, method=method)
+) -> RequestContext:
+    served = one_method(path, verb, Integration("MOCK"))
+    found = served.routes.match(verb, path)
+    assert found is not None
+    ctx = context(served, verb, path)
+    ctx.method = replace(found.target, stage_bucket=stage_bucket)
+    ctx.grant = granted
+    return ctx
 
 
-def services(now: float, account: LocalBucket | None = None) -> SimpleNamespace:
-    return SimpleNamespace(clock=lambda: now, access=Access(MemoryState(), account))
+def services(now: float, account: LocalBucket | None = None) -> Services:
+    return Services(integrations={}, clock=lambda: now, access=Access(MemoryState(), account))
 
 
-def limits(ctx: SimpleNamespace, now: float) -> tuple[list[Bucket], Quota | None, str | None, float]:
-    return _limits(ctx, ctx.method, {}, now)  # type: ignore[arg-type]
+def limits(ctx: RequestContext, now: float) -> tuple[list[Bucket], Quota | None, str | None, float]:
+    assert ctx.method is not None
+    return _limits(ctx, ctx.method, {}, now)
 
 
 def test_per_key_per_method_bucket_comes_before_the_per_key_bucket_aws_order() -> None:
@@ -81,34 +90,34 @@ def test_a_quota_offset_moves_the_day_its_periods_start() -> None:
 def test_rejections_raise_aws_gateway_errors() -> None:
     granted = grant(QuotaSettings(1, "DAY"))
     on = services(NOV_25)
-    assert throttle(ctx_for(granted), on) is None  # type: ignore[arg-type]
+    assert throttle(ctx_for(granted), on) is None
     with pytest.raises(Throttled):  # the per-method bucket holds one token
-        throttle(ctx_for(granted), on)  # type: ignore[arg-type]
+        throttle(ctx_for(granted), on)
     with pytest.raises(QuotaExceeded):  # POST has no method bucket; the day's quota is spent
-        throttle(ctx_for(granted, verb="POST"), on)  # type: ignore[arg-type]
+        throttle(ctx_for(granted, verb="POST"), on)
 
 
 def test_a_stage_throttle_holds_requests_without_a_key() -> None:
     on = services(NOV_25)
     ctx = ctx_for(None, stage_bucket=Bucket("s:api:prod:/pets/GET", 0, 2))
-    assert throttle(ctx, on) is None  # type: ignore[arg-type]
-    assert throttle(ctx, on) is None  # type: ignore[arg-type]
+    assert throttle(ctx, on) is None
+    assert throttle(ctx, on) is None
     with pytest.raises(Throttled):
-        throttle(ctx, on)  # type: ignore[arg-type]
-    assert throttle(ctx_for(None, path="/other"), on) is None  # type: ignore[arg-type]
+        throttle(ctx, on)
+    assert throttle(ctx_for(None, path="/other"), on) is None
 
 
 def test_the_account_limit_comes_last_and_a_request_it_rejects_spends_no_quota() -> None:
     account = LocalBucket(rate=1, burst=2)
     granted = grant(QuotaSettings(5, "DAY"))
     on = services(NOV_25, account)
-    assert throttle(ctx_for(None, path="/free"), on) is None  # type: ignore[arg-type]
-    assert throttle(ctx_for(granted, verb="POST"), on) is None  # type: ignore[arg-type]
+    assert throttle(ctx_for(None, path="/free"), on) is None
+    assert throttle(ctx_for(granted, verb="POST"), on) is None
     with pytest.raises(Throttled):  # the account bucket is empty
-        throttle(ctx_for(granted, verb="POST"), on)  # type: ignore[arg-type]
+        throttle(ctx_for(granted, verb="POST"), on)
     later = services(NOV_25 + 1, account)
     later.access = on.access
-    assert throttle(ctx_for(granted, verb="POST"), later) is None  # type: ignore[arg-type]
+    assert throttle(ctx_for(granted, verb="POST"), later) is None
     state = on.access.state
     assert isinstance(state, MemoryState)
     assert (
