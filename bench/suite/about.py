@@ -63,7 +63,9 @@ def versions(ctx: Context, wrk: str) -> dict[str, str]:
     bench = str(install.VENV / "bin" / "python")
     result = {
         "python": _first_line([tollway, "--version"], "Python ") if tollway else "not used",
-        "tollway": _module_version(tollway, "tollway") if tollway else "not used",
+        "tollway": f"{_module_version(tollway, 'tollway')}, {ctx.found('tollway build') or 'build missing'}"
+        if tollway
+        else "not used",
         "nginx": _first_line(
             [ctx.found("nginx") or shutil.which("nginx") or "/usr/sbin/nginx", "-v"], "nginx version: nginx/"
         ),

@@ -6,16 +6,19 @@ so that a peer that cannot be had is reported as missing and never silently drop
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[1]
 REPO = BENCH.parent
 VENV = BENCH / ".venv"
 NODE = BENCH / ".node"
+BUILDS = BENCH / ".build"
 PIP_TIMEOUT_S = 900
 
 
@@ -115,6 +118,44 @@ def tollway_python() -> Path:
     if not ok:
         raise Missing(f"pip install -e . failed: {reason}")
     return python
+
+
+def use_tollway_build(python: Path) -> str:
+    """Make every tollway process of this run import the build users get, and say which.
+
+    ``pip install .`` compiles the request path (setup.py, mypyc): the bench builds that
+    wheel of this checkout once per source tree, into ``bench/.build/<hash>``, and puts it
+    first on ``PYTHONPATH`` (inherited by the servers, their workers and functions).
+    With ``$TOLLWAY_NO_MYPYC`` set, as setup.py reads it, tollway runs pure Python.
+    """
+    if os.environ.get("TOLLWAY_NO_MYPYC"):
+        return "pure Python (TOLLWAY_NO_MYPYC)"
+    site = BUILDS / _source_hash() / "site"
+    if not site.is_dir():
+        shutil.rmtree(BUILDS, ignore_errors=True)
+        _log("building tollway's compiled wheel (mypyc, about two minutes) into bench/.build")
+        with tempfile.TemporaryDirectory() as wheels:
+            ok, reason = _run(
+                [str(python), "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", wheels, str(REPO)]
+            )
+            if ok:
+                wheel = [str(path) for path in Path(wheels).glob("*.whl")]
+                command = [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site)]
+                ok, reason = _run([*command, *wheel])
+        if not ok:
+            shutil.rmtree(BUILDS, ignore_errors=True)
+            raise Missing(f"building tollway's compiled wheel failed: {reason}")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    return f"mypyc-compiled ({site.parent.name})"
+
+
+def _source_hash() -> str:
+    """Of what the wheel is built from: tollway's sources and the build files."""
+    digest = hashlib.sha256()
+    paths = [*sorted((REPO / "src").rglob("*.py")), REPO / "setup.py", REPO / "pyproject.toml"]
+    for path in paths:
+        digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def ensure_serverless() -> Path:

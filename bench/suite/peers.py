@@ -250,7 +250,9 @@ def _launch_ministack(ctx: Context, scenario: str, folder: Path, port: int) -> L
 
 
 def _tollway(ctx: Context) -> str:
-    return ctx.tool("tollway", install.tollway_python)
+    python = ctx.tool("tollway", install.tollway_python)
+    ctx.tool("tollway build", lambda: install.use_tollway_build(Path(python)))
+    return python
 
 
 def _need_tollway(ctx: Context) -> None:

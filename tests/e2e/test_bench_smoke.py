@@ -17,10 +17,17 @@ from pathlib import Path
 from support import REPO
 
 
+def bench_env() -> dict[str, str]:
+    """This suite's interpreter and build: TOLLWAY_NO_MYPYC keeps bench/run from compiling
+    its own wheel (minutes), so it runs whatever build the suite imports (PYTHONPATH)."""
+    env = {**os.environ, "TOLLWAY_PYTHON": sys.executable, "TOLLWAY_NO_MYPYC": "1"}
+    env.pop("TOLLWAY_STORE", None)
+    return env
+
+
 def test_quick_mock_run_prints_a_tollway_row_and_writes_the_json(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    env = {**os.environ, "TOLLWAY_PYTHON": sys.executable}
-    env.pop("TOLLWAY_STORE", None)
+    env = bench_env()
     cmd = [str(REPO / "bench" / "run"), "--quick", "--scenario", "mock", "--peers", "tollway"]
     done = subprocess.run(
         [*cmd, "--duration", "1", "--out", str(out)],
@@ -53,8 +60,7 @@ def test_quick_jwt_authorizer_run_measures_a_cognito_user_pool_row(tmp_path: Pat
     """The -jwt peer: a bench issuer serves the JWKS, the request carries a minted ID token,
     and the probe without it is refused (else the row would say "not available")."""
     out = tmp_path / "results"
-    env = {**os.environ, "TOLLWAY_PYTHON": sys.executable}
-    env.pop("TOLLWAY_STORE", None)
+    env = bench_env()
     cmd = [str(REPO / "bench" / "run"), "--quick", "--scenario", "authorizer", "--peers", "tollway-1w-jwt"]
     done = subprocess.run(
         [*cmd, "--duration", "1", "--connections", "8", "--out", str(out)],

@@ -239,7 +239,9 @@ def test_the_first_set_up_command_installs_and_serves_the_pet_store(tmp_path: Pa
     assert command.startswith("python3 -m venv .venv && .venv/bin/pip install . && ")
     clone = tmp_path / "clone"
     shutil.copytree(
-        REPO, clone, ignore=shutil.ignore_patterns(".venv", ".git", "*.egg-info", "__pycache__", ".tollway")
+        REPO,
+        clone,
+        ignore=shutil.ignore_patterns(".venv", ".git", "*.egg-info", "__pycache__", ".tollway", "build"),
     )
     tour = Tour(clone)
     assert port_free(8080), "port 8080 is taken; the README's first command needs it"
@@ -257,6 +259,20 @@ def test_the_first_set_up_command_installs_and_serves_the_pet_store(tmp_path: Pa
             ["curl", "-s", "http://127.0.0.1:8080/prod/pets"], capture_output=True, text=True, timeout=30
         )
         assert isinstance(json.loads(out.stdout), list)
+        # `pip install .` compiles the request path (setup.py, mypyc): the server it runs is
+        # the extension module, not its Python source.
+        served_from = subprocess.run(
+            [
+                str(clone / ".venv/bin/python"),
+                "-c",
+                "import tollway.dataplane.server as s; print(s.__file__)",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert served_from.stdout.strip().endswith(".so"), served_from.stdout + served_from.stderr
     finally:
         process.terminate()
         process.wait(timeout=30)
