@@ -30,10 +30,12 @@ properties); a body that is not JSON fails with ``[Invalid JSON in request body]
 parameter is present if any of its values is not blank; for a missing parameter the
 validation error string repeats the message.
 
-Bodies are validated by code that ``fastjsonschema`` generates from the model (the fast
-"valid" answer); only a body it rejects is walked by :func:`schema_errors`, which emulates
-fge's messages and order and has the last word (fge's exact decimal ``multipleOf`` accepts
-what float arithmetic may reject).
+A body is first decoded into the model's msgspec types when the model has them
+(``tollway.dataplane.validation.typed``: a sound, partial translation; decoding is the
+validation, in C). Otherwise, or when that decode fails, it is parsed and validated by code
+that ``fastjsonschema`` generates from the model (the "valid" answer); only a body it
+rejects is walked by :func:`schema_errors`, which emulates fge's messages and order and has
+the last word (fge's exact decimal ``multipleOf`` accepts what float arithmetic may reject).
 
 The messages and their order: ``tollway.dataplane.validation.schema_errors``.
 """
@@ -51,6 +53,7 @@ import fastjsonschema
 import msgspec
 
 from tollway.dataplane.validation.schema_errors import resolve, schema_errors
+from tollway.dataplane.validation.typed import typed_decoder
 from tollway.errors import BadRequestBody, BadRequestParameters, DefinitionError, GatewayError
 from tollway.formats.openapi.schemas import bundled_schema
 from tollway.model.api import Method, RestApi
@@ -71,6 +74,8 @@ class BodyModel:
     """The model bundled with every model it references, under ``definitions``."""
     fast: Callable[[Any], Any]
     """fastjsonschema's validator: raises ``JsonSchemaValueException`` for an invalid body."""
+    typed: msgspec.json.Decoder[Any] | None = None
+    """The model as msgspec types (``validation.typed``): a body it decodes is valid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +201,13 @@ def find_failure(
 
 def body_errors(model: BodyModel, body: bytes) -> list[str]:
     """The validator's messages for ``body`` against ``model``; empty when it is valid."""
+    typed = model.typed
+    if typed is not None:
+        try:
+            typed.decode(body)
+            return []
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            pass  # maybe invalid, maybe only more than the types say: the whole way decides
     try:
         instance = parse_body(body)
     except ValueError:
@@ -264,7 +276,7 @@ def _body_model(api: RestApi, name: str, source: str) -> BodyModel:
         fast = _compiled(json.dumps(schema, sort_keys=True))
     except Exception as exc:  # fastjsonschema raises several kinds for a bad schema
         raise DefinitionError(source, location, f"not a usable JSON Schema draft 4: {exc}") from None
-    return BodyModel(name, schema, fast)
+    return BodyModel(name, schema, fast, _typed(json.dumps(schema, sort_keys=True)))
 
 
 def _refuse(uri: str) -> Any:
@@ -281,6 +293,12 @@ def _compiled(schema_json: str) -> Callable[[Any], Any]:
         json.loads(schema_json), handlers=_NO_REMOTE, use_default=False, detailed_exceptions=False
     )
     return compiled
+
+
+@lru_cache(maxsize=256)
+def _typed(schema_json: str) -> msgspec.json.Decoder[Any] | None:
+    """The schema's typed decoder (or None), shared like ``_compiled``'s validators."""
+    return typed_decoder(json.loads(schema_json))
 
 
 def _refs(schema: Any) -> Iterator[str]:
