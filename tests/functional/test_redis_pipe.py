@@ -18,12 +18,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import hiredis
 import pytest
 import redis
 import redis.asyncio
 
 from support import SHARED_REDIS, free_port, shared_redis
 from tollway.state import Bucket, Decision, Quota, RedisState
+from tollway.state import redis as redis_state
 from tollway.state.redis_pipe import RedisPipe, _Connection
 
 REDIS_URL = SHARED_REDIS
@@ -362,3 +364,14 @@ async def test_rediss_url_speaks_tls_and_checks_the_certificate(server_factory: 
     finally:
         await good.close()
         await untrusted.close()
+
+
+def test_the_packed_admit_is_what_hiredis_packs_and_follows_its_limits() -> None:
+    state = RedisState(REDIS_URL)  # nothing connects until a command is sent
+    buckets = [Bucket("k:a", 5.0, 10), Bucket("k:b", 0.5, 1)]
+    quota = Quota("q:a", 100, "2026-12-04", DAY_END)
+    for limits in ((buckets, quota, "u:a"), (buckets, None, None), ([Bucket("k:c", 2.0, 3)], quota, "u:b")):
+        for now in (T0, T0 + 0.125, T0 + 1e-7):
+            keys, args = redis_state._script_input(*limits, now)
+            expected = hiredis.pack_command(("EVALSHA", redis_state._ADMIT_SHA, len(keys), *keys, *args))  # type: ignore[arg-type]
+            assert state._packed(*limits, now) == expected

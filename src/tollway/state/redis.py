@@ -65,6 +65,7 @@ T = TypeVar("T")
 # Errors that mean "Redis cannot answer now"; anything else (a script error) is a bug.
 _OUTAGE = (rx.ConnectionError, rx.TimeoutError, rx.ReadOnlyError, OSError, asyncio.TimeoutError)
 _ADMIT_SHA = hashlib.sha1(ADMIT_LUA.encode()).hexdigest()
+_PACKING_SIZE = 10_000
 _ADMIT_ARGS_FIXED = (str(USAGE_TTL_SECONDS), str(int(BUCKET_IDLE_MARGIN_SECONDS)))
 
 
@@ -99,6 +100,8 @@ class RedisState:
         self._fallback = MemoryState()
         self._down = False
         self._next_try = 0.0
+        # id(buckets) -> (buckets, quota, usage key, packed head, packed tail): see _packed
+        self._packing: dict[int, tuple[Sequence[Bucket], Quota | None, str | None, bytes, bytes]] = {}
 
     async def admit(
         self, buckets: Sequence[Bucket], quota: Quota | None, usage_key: str | None, now: float
@@ -109,14 +112,38 @@ class RedisState:
             # This request probes Redis; the others meanwhile answer degraded instead of
             # all waiting on a timeout together.
             self._next_try = self._monotonic() + self._retry_after
-        keys, args = _script_input(buckets, quota, usage_key, now)
-        try:
-            reply = await self._run_admit(keys, args)  # bounded by RedisPipe (see the docstring)
+        try:  # bounded by RedisPipe (see the docstring)
+            try:
+                reply = await self._pipe.send(self._packed(buckets, quota, usage_key, now))
+            except rx.NoScriptError:
+                keys, args = _script_input(buckets, quota, usage_key, now)
+                reply = await self._pipe.execute("EVAL", ADMIT_LUA, len(keys), *keys, *args)
         except _OUTAGE as exc:
             self._mark_down(exc)
             return await self._degraded(buckets, quota, usage_key, now)
-        await self._mark_up()
+        if self._down:
+            await self._mark_up()
         return _decision(reply)
+
+    def _packed(
+        self, buckets: Sequence[Bucket], quota: Quota | None, usage_key: str | None, now: float
+    ) -> bytes:
+        """The EVALSHA command, packed. Everything but ``now`` is the same for every request of
+        one (buckets, quota, usage key), which the throttle step passes as the same objects: so
+        the rest is packed once per such triple, and each request packs only ``now``."""
+        found = self._packing.get(id(buckets))
+        if found is None or found[0] is not buckets or found[1] is not quota or found[2] != usage_key:
+            if len(self._packing) >= _PACKING_SIZE:
+                self._packing.clear()
+            keys, args = _script_input(buckets, quota, usage_key, now)
+            head = [
+                b"*%d\r\n" % (3 + len(keys) + len(args)),
+                *map(_bulk, ("EVALSHA", _ADMIT_SHA, str(len(keys)))),
+            ]
+            head += map(_bulk, keys)
+            found = (buckets, quota, usage_key, b"".join(head), b"".join(map(_bulk, args[1:])))
+            self._packing[id(buckets)] = found
+        return found[3] + _bulk(repr(float(now))) + found[4]
 
     def admit_now(
         self, buckets: Sequence[Bucket], quota: Quota | None, usage_key: str | None, now: float
@@ -141,13 +168,6 @@ class RedisState:
     def available(self) -> bool:
         """False while Redis is known to be unreachable."""
         return not self._down
-
-    async def _run_admit(self, keys: list[str], args: list[str]) -> list[int]:
-        try:
-            reply = await self._pipe.execute("EVALSHA", _ADMIT_SHA, len(keys), *keys, *args)
-        except rx.NoScriptError:
-            reply = await self._pipe.execute("EVAL", ADMIT_LUA, len(keys), *keys, *args)
-        return [int(item) for item in reply]
 
     async def _command(self, *args: str | int) -> Any:
         # redis-py annotates its command methods for the sync and async clients at once
@@ -227,6 +247,12 @@ def _script_input(
     for bucket in buckets:
         args += [repr(float(bucket.rate)), str(bucket.burst)]
     return keys, args
+
+
+def _bulk(arg: str) -> bytes:
+    """One RESP bulk string."""
+    data = arg.encode()
+    return b"$%d\r\n%s\r\n" % (len(data), data)
 
 
 def _decision(reply: list[int]) -> Decision:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import hiredis
@@ -106,10 +106,19 @@ class RedisPipe:
         connection could not be made or was lost before the reply, ``TimeoutError`` when the
         server stalled.
         """
+        return await self.send(_pack(args))
+
+    def send(self, packed: bytes) -> Awaitable[Any]:
+        """``execute`` of a command packed already (``hiredis.pack_command``): while connected,
+        the future of its reply itself (no coroutine between the caller and the reply)."""
         conn = self._conn
         if conn is None or conn.lost:
-            conn = await self._connected()
-        return await conn.send(_pack(args))
+            return self._send_connected(packed)
+        return conn.send(packed)
+
+    async def _send_connected(self, packed: bytes) -> Any:
+        conn = await self._connected()
+        return await conn.send(packed)
 
     @property
     def where(self) -> str:
