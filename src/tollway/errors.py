@@ -14,7 +14,7 @@ The tree (a class without a module is defined here; modules are relative to ``to
         [DEFAULT_4XX]
           BadRequest                       400
           UnrecognizedClient               403 (errorType UnrecognizedClientException)
-          LambdaPayloadRejected            400 (dataplane: Lambda refused a non-JSON payload)
+          LambdaPayloadRejected            400 (Lambda refused a non-JSON payload)
         [DEFAULT_5XX]
           LambdaResponseError              502
           FunctionThrottled                500
@@ -277,6 +277,18 @@ class BadRequest(GatewayError):
     response_type = "DEFAULT_4XX"
     status_code = 400
     default_message = "Bad Request"
+
+
+class LambdaPayloadRejected(GatewayError):
+    """Lambda's Invoke refused a payload that is not JSON (InvalidRequestContentException).
+
+    Decided from what API Gateway users report seeing (AWS does not document it): status 400
+    and Lambda's message, ``Could not parse request body into json: Could not parse payload
+    into json: ...`` with Jackson's description of the first bad token."""
+
+    response_type = "DEFAULT_4XX"
+    status_code = 400
+    default_message = "Could not parse request body into json"
 
 
 class LambdaResponseError(GatewayError):

@@ -16,25 +16,18 @@ import asyncio
 import orjson
 
 from tollway.dataplane.messages import IntegrationRequest, IntegrationResult
-from tollway.errors import ApiConfigurationError, FunctionThrottled, GatewayError, IntegrationTimeout
+from tollway.errors import (
+    ApiConfigurationError,
+    FunctionThrottled,
+    IntegrationTimeout,
+    LambdaPayloadRejected,
+)
 from tollway.functions.runtime.executor import Executor, FunctionNotFound, TooManyRequests
 
 FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
 TRACE_HEADER = "X-Amzn-Trace-Id"
 _EXPECTED = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 _SOURCE = "[Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
-
-
-class LambdaPayloadRejected(GatewayError):
-    """Lambda's Invoke refused a payload that is not JSON (InvalidRequestContentException).
-
-    Decided from what API Gateway users report seeing (AWS does not document it): status 400
-    and Lambda's message, ``Could not parse request body into json: Could not parse payload
-    into json: ...`` with Jackson's description of the first bad token."""
-
-    response_type = "DEFAULT_4XX"
-    status_code = 400
-    default_message = "Could not parse request body into json"
 
 
 class LambdaIntegration:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tollway.dataplane.integrations.lambda_ import LambdaPayloadRejected, check_lambda_payload
+from tollway.dataplane.integrations.lambda_ import check_lambda_payload
 from tollway.dataplane.integrations.mock import mock_status
 from tollway.dataplane.mapping.binary import BinaryTypes, template_refuses
+from tollway.errors import LambdaPayloadRejected
 
 
 @pytest.mark.parametrize(
