@@ -175,7 +175,8 @@ def _write_all(file: BinaryIO, data: bytes) -> None:
     """An unbuffered write may be short (a signal, a full disk): write the rest after it."""
     view = memoryview(data)
     while view:
-        view = view[file.write(view) :]
+        written = file.write(view)  # a statement of its own: mypyc, given the call inside
+        view = view[written:]  # the slice, made it twice (every line was written twice)
 
 
 def _open(path: str) -> BinaryIO:
