@@ -3,6 +3,15 @@
 Keep-alive and pipelining: requests on one connection are answered strictly in order by one
 task per connection. Limits as API Gateway: a body over 10 MB gets 413, a request line plus
 headers over 10,240 bytes gets 431; both close the connection.
+
+Framing is strict, because a request two parsers could split differently is how requests are
+smuggled past a gateway: llhttp refuses Content-Length beside Transfer-Encoding, duplicate or
+malformed lengths, obfuscated codings, bare LF and obsolete folding, and this module refuses
+what llhttp lets through (a target not in origin form, HTTP/0.9 and versions other than 1.x,
+Transfer-Encoding in HTTP/1.0, an HTTP/1.1 request without exactly one Host). Each refusal is
+one 400 (505 for a version) and a closed connection: nothing after it is read as a request.
+An ``Upgrade`` the gateway does not speak is ignored (RFC 9110 7.8): the request is answered
+in HTTP/1.1 and the connection closed, since llhttp stops parsing after it.
 """
 
 from __future__ import annotations
@@ -36,6 +45,10 @@ _METHODS = {m.encode(): m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HE
 _PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
 _SKIP_ON_WRITE = frozenset({"content-length", "connection", "transfer-encoding"})
 _SKIP_LENGTHS = frozenset(len(name) for name in _SKIP_ON_WRITE)
+_FRAMING_LENGTHS = frozenset({4, 6, 7, 14, 17})
+"""The lengths of ``host``, ``expect``, ``upgrade``, ``content-length`` and
+``transfer-encoding``: the headers checked once the head is read."""
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 def encode_response(response: Response, keep_alive: bool, http10: bool = False) -> bytes:
@@ -78,10 +91,14 @@ class HttpProtocol(asyncio.Protocol):
     __slots__ = (
         "_body",
         "_body_size",
+        "_chunked",
         "_closing",
+        "_expect",
         "_gateway",
         "_header_size",
         "_headers",
+        "_hosts",
+        "_length",
         "_parser",
         "_pending_reject",
         "_queue",
@@ -89,7 +106,9 @@ class HttpProtocol(asyncio.Protocol):
         "_source_ip",
         "_task",
         "_transport",
+        "_upgraded",
         "_url",
+        "_version",
     )
 
     def __init__(self, gateway: Gateway, server: ServerState) -> None:
@@ -107,6 +126,12 @@ class HttpProtocol(asyncio.Protocol):
         self._header_size = 0
         self._source_ip = ""
         self._pending_reject = b""
+        self._hosts = 0
+        self._chunked = False
+        self._expect: str | None = None
+        self._length: bytes | None = None
+        self._upgraded = False
+        self._version = "1.1"
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -126,7 +151,10 @@ class HttpProtocol(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._reject(400, "Bad Request")
+            if self._upgraded:  # answered (and closed) as HTTP/1.1: the rest is not read
+                self._closing = True
+            else:
+                self._reject(400, "Bad Request")
         except httptools.HttpParserError:
             if not self._closing:
                 self._reject(400, "Bad Request")
@@ -138,6 +166,10 @@ class HttpProtocol(asyncio.Protocol):
         self._body = []
         self._body_size = 0
         self._header_size = 0
+        self._hosts = 0
+        self._chunked = False
+        self._expect = None
+        self._length = None
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -150,12 +182,64 @@ class HttpProtocol(asyncio.Protocol):
         if self._header_size > MAX_HEADER_BYTES:
             self._reject(431, "Request Header Fields Too Large")
             return
-        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        text = name.decode("latin-1")
+        if len(name) in _FRAMING_LENGTHS:
+            self._note_framing(text.lower(), value)
+        self._headers.append((text, value.decode("latin-1")))
+
+    def _note_framing(self, name: str, value: bytes) -> None:
+        if name == "host":
+            self._hosts += 1
+        elif name == "content-length":
+            self._length = value  # llhttp refuses a second one and anything but digits
+        elif name == "upgrade":
+            self._upgraded = True
+        elif name == "transfer-encoding":
+            self._chunked = True  # llhttp accepts no coding but a final ``chunked``
+        elif name == "expect":
+            self._expect = value.decode("latin-1").strip().lower()
 
     def on_headers_complete(self) -> None:
-        length = self._parser_content_length()
+        if self._closing:
+            return
+        version = self._version = self._parser.get_http_version()
+        if version == "1.1":
+            if self._hosts != 1:
+                self._reject(400, "Bad Request")  # RFC 9112 3.2: exactly one Host
+                return
+        elif version == "1.0":
+            if self._chunked:
+                self._reject(400, "Bad Request")  # RFC 9112 6.1: faulty framing in HTTP/1.0
+                return
+        else:
+            if version.startswith("0"):  # HTTP/0.9: no headers, no framing to trust
+                self._reject(400, "Bad Request")
+            else:
+                self._reject(505, "HTTP Version Not Supported")
+            return
+        if self._url[:1] != b"/":
+            self._reject(400, "Bad Request")  # absolute, authority (CONNECT) and asterisk forms
+            return
+        length = None if self._length is None else int(self._length)
         if length is not None and length > MAX_BODY_BYTES:
             self._reject(413, "Request Too Long")
+            return
+        if self._expect is not None and version == "1.1":
+            self._answer_expectation(length)
+
+    def _answer_expectation(self, length: int | None) -> None:
+        """``Expect: 100-continue``: tell the client to send its body (RFC 9110 10.1.1).
+
+        Sent only when no earlier answer is still owed on the connection (an interim answer
+        must not overtake it; the client then sends its body after its own wait), and only
+        for a body still to come. Any other expectation is refused with 417.
+        """
+        if self._expect != "100-continue":
+            self._reject(417, "Expectation Failed")
+            return
+        body_to_come = self._chunked or (length is not None and length > 0)
+        if body_to_come and self._task is None and not self._queue and self._transport is not None:
+            self._transport.write(_CONTINUE)
 
     def on_body(self, body: bytes) -> None:
         self._body_size += len(body)
@@ -169,7 +253,7 @@ class HttpProtocol(asyncio.Protocol):
             return
         parser = self._parser
         method = parser.get_method()
-        version = parser.get_http_version()
+        version = self._version
         request = Request(
             method=_METHODS.get(method) or method.decode("ascii"),
             target=self._url.decode("latin-1"),
@@ -178,7 +262,7 @@ class HttpProtocol(asyncio.Protocol):
             source_ip=self._source_ip,
             protocol=_PROTOCOLS.get(version) or f"HTTP/{version}",
         )
-        keep_alive = parser.should_keep_alive() and not self._server.shutting_down
+        keep_alive = parser.should_keep_alive() and not self._server.shutting_down and not self._upgraded
         if self._task is None:
             # Nothing in flight: run it now, as far as it goes without waiting.
             answer = self._gateway.answer(request)
@@ -193,15 +277,6 @@ class HttpProtocol(asyncio.Protocol):
             self._transport.pause_reading()  # a pipelining client must wait for answers
 
     # internals
-    def _parser_content_length(self) -> int | None:
-        for name, value in self._headers:
-            if len(name) == 14 and name.lower() == "content-length":
-                try:
-                    return int(value)
-                except ValueError:
-                    return None
-        return None
-
     def _reject(self, status: int, message: str) -> None:
         """Answer an unparseable or oversized request and close (the stream cannot resync).
 
