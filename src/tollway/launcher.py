@@ -36,7 +36,7 @@ from tollway.dataplane.authorizers.services import AuthServices
 from tollway.dataplane.integrations.http import HttpClient
 from tollway.dataplane.integrations.lambda_ import LambdaIntegration
 from tollway.dataplane.integrations.mock import MockIntegration
-from tollway.dataplane.server import HttpProtocol, ServerState
+from tollway.dataplane.server import ConnectionLimits, HttpProtocol, ServerState
 from tollway.dataplane.services import Services
 from tollway.dataplane.snapshot import CompileCache, ServedStage, compile_stage
 from tollway.dataplane.usage_plans.access import Access, AccessIndex
@@ -95,6 +95,8 @@ class ServeOptions:
     debug_port: int | None = None
     """``--debug-port``: function instances start under debugpy on 127.0.0.1:PORT and wait for
     a debugger; one instance at a time, no timeout while it runs."""
+    connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    """``--header-timeout``, ``--body-timeout``, ``--keep-alive-timeout``, ``--max-connections``."""
 
 
 def compile_served(
@@ -255,7 +257,7 @@ async def _worker(options: ServeOptions, sock: socket.socket, compiled: Sequence
     # per-request garbage scan only young objects.
     gc.collect()
     gc.freeze()
-    state = ServerState()
+    state = ServerState(options.connection_limits)
     server = await loop.create_server(lambda: HttpProtocol(gateway, state), sock=sock, backlog=2048)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -281,7 +283,7 @@ async def _worker(options: ServeOptions, sock: socket.socket, compiled: Sequence
             except Exception:  # the reloader must outlive any one failure
                 log.exception("reload failed, still serving the previous snapshot")
 
-    tasks = [loop.create_task(reload())]
+    tasks = [loop.create_task(reload()), loop.create_task(state.sweep())]
     if options.watch:
         tasks.append(loop.create_task(watch_code(executor)))
     await stop.wait()

@@ -120,6 +120,7 @@ def _import(args: argparse.Namespace, control: ControlPlane, overrides: dict[str
 
 def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, overrides: dict[str, str]) -> int:
     from tollway import launcher
+    from tollway.dataplane.server import ConnectionLimits
 
     env = project.env_overrides(args)
     user_pools = _user_pools(args.user_pool_issuer or [], args.user_pool_client_id or [])
@@ -178,6 +179,12 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         env_overrides=env,
         function_output=not args.quiet_functions,
         debug_port=args.debug_port,
+        connection_limits=ConnectionLimits(
+            header_timeout_s=args.header_timeout,
+            body_timeout_s=args.body_timeout,
+            keep_alive_timeout_s=args.keep_alive_timeout,
+            max_connections=args.max_connections,
+        ),
     )
     if args.workers > 1 and not args.state.startswith(("redis://", "rediss://")):
         print(

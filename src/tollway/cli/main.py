@@ -135,6 +135,34 @@ def build_parser() -> argparse.ArgumentParser:
         default=300.0,
         help="stop idle function instances after SECONDS (default 300)",
     )
+    serve.add_argument(
+        "--header-timeout",
+        type=options.non_negative,
+        default=10.0,
+        metavar="SECONDS",
+        help="close a connection whose request head is not whole after SECONDS (default 10)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=options.non_negative,
+        default=30.0,
+        metavar="SECONDS",
+        help="close a connection whose request body stalls for SECONDS (default 30)",
+    )
+    serve.add_argument(
+        "--keep-alive-timeout",
+        type=options.non_negative,
+        default=75.0,
+        metavar="SECONDS",
+        help="close a keep-alive connection idle for SECONDS (default 75)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=options.positive,
+        default=10_000,
+        metavar="N",
+        help="open connections per worker; more are answered 503 and closed (default 10000)",
+    )
     add_env_vars_option(serve)
     _import_options(serve)
 

@@ -12,6 +12,13 @@ Transfer-Encoding in HTTP/1.0, an HTTP/1.1 request without exactly one Host). Ea
 one 400 (505 for a version) and a closed connection: nothing after it is read as a request.
 An ``Upgrade`` the gateway does not speak is ignored (RFC 9110 7.8): the request is answered
 in HTTP/1.1 and the connection closed, since llhttp stops parsing after it.
+
+Slow and idle clients (``ConnectionLimits``): a request head must arrive whole within
+``header_timeout_s`` of its first byte, a body must keep coming (``body_timeout_s`` at most
+between reads), a keep-alive connection idle for ``keep_alive_timeout_s`` is closed, and a
+worker holding ``max_connections`` answers more with 503 and closes them. One sweep a second
+per worker enforces the timeouts: a connection only writes the sweep's tick on progress, so
+the request path arms no timer.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -49,6 +57,28 @@ _FRAMING_LENGTHS = frozenset({4, 6, 7, 14, 17})
 """The lengths of ``host``, ``expect``, ``upgrade``, ``content-length`` and
 ``transfer-encoding``: the headers checked once the head is read."""
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+# Where a connection is, for the sweep (``HttpProtocol._phase``).
+_IDLE = 0
+"""Nothing owed and nothing begun: a keep-alive connection between requests."""
+_HEAD = 1
+"""A request's head has begun and is not complete."""
+_BODY = 2
+"""A request's body is still being read."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    """Per worker; the defaults are ``tollway serve``'s (``--header-timeout`` and friends)."""
+
+    header_timeout_s: float = 10.0
+    """From a request's first byte to the end of its head (slowloris)."""
+    body_timeout_s: float = 30.0
+    """Between two reads of a request body."""
+    keep_alive_timeout_s: float = 75.0
+    """A connection with nothing begun or owed for this long is closed (nginx's default)."""
+    max_connections: int = 10_000
+    """Open connections a worker holds; the next ones get 503 and are closed."""
 
 
 def encode_response(response: Response, keep_alive: bool, http10: bool = False) -> bytes:
@@ -85,6 +115,10 @@ def _error_bytes(status: int, message: str) -> bytes:
     ).encode() + body
 
 
+_BUSY = _error_bytes(503, "Service Unavailable")
+"""The answer of a worker already holding ``max_connections``."""
+
+
 class HttpProtocol(asyncio.Protocol):
     """One client connection."""
 
@@ -99,8 +133,10 @@ class HttpProtocol(asyncio.Protocol):
         "_headers",
         "_hosts",
         "_length",
+        "_mark",
         "_parser",
         "_pending_reject",
+        "_phase",
         "_queue",
         "_server",
         "_source_ip",
@@ -132,18 +168,38 @@ class HttpProtocol(asyncio.Protocol):
         self._length: bytes | None = None
         self._upgraded = False
         self._version = "1.1"
+        self._phase = _IDLE
+        self._mark = server.tick
+        """The sweep's tick when the connection last made progress in its phase."""
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         peer = transport.get_extra_info("peername")
         self._source_ip = peer[0] if isinstance(peer, tuple) else "127.0.0.1"
-        self._server.connections.add(self)
+        server = self._server
+        if len(server.connections) >= server.limits.max_connections:
+            self._closing = True
+            self._transport.write(_BUSY)
+            self._transport.close()
+            server.refused += 1
+            return
+        server.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)
         self._transport = None
         self._queue.clear()
+
+    def pause_writing(self) -> None:
+        """The client reads its answers slower than it sends requests: stop reading it, so
+        neither the answers owed nor the write buffer grow without bound."""
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._transport is not None and not self._closing and len(self._queue) <= 32:
+            self._transport.resume_reading()
 
     def data_received(self, data: bytes) -> None:
         if self._closing:
@@ -170,6 +226,8 @@ class HttpProtocol(asyncio.Protocol):
         self._chunked = False
         self._expect = None
         self._length = None
+        self._phase = _HEAD
+        self._mark = self._server.tick
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -226,6 +284,8 @@ class HttpProtocol(asyncio.Protocol):
             return
         if self._expect is not None and version == "1.1":
             self._answer_expectation(length)
+        self._phase = _BODY
+        self._mark = self._server.tick
 
     def _answer_expectation(self, length: int | None) -> None:
         """``Expect: 100-continue``: tell the client to send its body (RFC 9110 10.1.1).
@@ -247,10 +307,13 @@ class HttpProtocol(asyncio.Protocol):
             self._reject(413, "Request Too Long")
             return
         self._body.append(body)
+        self._mark = self._server.tick
 
     def on_message_complete(self) -> None:
         if self._closing:
             return
+        self._phase = _IDLE
+        self._mark = self._server.tick
         parser = self._parser
         method = parser.get_method()
         version = self._version
@@ -319,6 +382,8 @@ class HttpProtocol(asyncio.Protocol):
                     return
                 if len(self._queue) <= 32 and self._transport is not None:
                     self._transport.resume_reading()
+            if self._phase == _IDLE:  # idle from now; a head begun meanwhile keeps its time
+                self._mark = self._server.tick
             if self._closing and self._transport is not None:
                 if self._pending_reject:
                     self._transport.write(self._pending_reject)
@@ -347,17 +412,58 @@ class HttpProtocol(asyncio.Protocol):
     def idle(self) -> bool:
         return self._task is None and not self._queue
 
+    def expired(self, tick: int, limits: ConnectionLimits) -> bool:
+        """True when the client has made no progress for longer than its phase allows."""
+        if not self.idle:
+            return False  # an answer is owed: the integration's own timeout bounds it
+        waited = tick - self._mark
+        if self._phase == _HEAD:
+            return waited > limits.header_timeout_s
+        if self._phase == _BODY:
+            return waited > limits.body_timeout_s
+        return waited > limits.keep_alive_timeout_s
+
+    def close_expired(self) -> None:
+        """Close a connection that ran out of time (no answer: it has no request to answer,
+        and a slow client is not worth the bytes; nginx does the same)."""
+        self._closing = True
+        if self._transport is not None:
+            self._transport.abort()
+
     def close_if_idle(self) -> None:
         if self.idle and self._transport is not None:
             self._transport.close()
 
 
 class ServerState:
-    """Connections of one worker, for graceful shutdown."""
+    """Connections of one worker: their limits, the sweep and graceful shutdown."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: ConnectionLimits | None = None) -> None:
+        self.limits = limits or ConnectionLimits()
         self.connections: set[HttpProtocol] = set()
         self.shutting_down = False
+        self.tick = 0
+        """Seconds since the sweep started, in whole sweeps."""
+        self.refused = 0
+        """Connections answered 503 for going over ``max_connections``."""
+        self.expired = 0
+        """Connections closed by the sweep."""
+
+    async def sweep(self) -> None:
+        """Advance the tick each second and close expired connections, until cancelled.
+
+        A timeout of T s closes a connection after T to T + 2 s.
+        """
+        while True:
+            await asyncio.sleep(1.0)
+            self.tick += 1
+            tick, limits = self.tick, self.limits
+            stale = [conn for conn in self.connections if conn.expired(tick, limits)]
+            for conn in stale:
+                conn.close_expired()
+            if stale:
+                self.expired += len(stale)
+                log.info("closed %d connection(s) that ran out of time", len(stale))
 
     async def drain(self, timeout: float) -> None:
         """Finish requests in flight, close idle keep-alive connections."""
