@@ -13,15 +13,13 @@ compiles that one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
-import os
 import signal
 import socket
 import sys
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +53,7 @@ from tollway.state import open_state
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT, LocalBucket
 from tollway.state.redis import OnUnavailable
 from tollway.stores import open_store
+from tollway.supervisor import Supervisor, signal_ready
 
 log = logging.getLogger("tollway")
 
@@ -162,60 +161,42 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(options: ServeOptions, sock: socket.socket, compiled: Sequence[ServedStage] = ()) -> int:
+Refresh = Callable[[Sequence[ServedStage]], Sequence[ServedStage]]
+"""SIGHUP: read the configuration again (the files given to ``serve``, then the store) and
+give the stages to serve, reusing those of its argument that did not change; raises
+``TollwayError`` when the new configuration is broken, and nothing changes."""
+
+
+def serve(
+    options: ServeOptions,
+    sock: socket.socket,
+    compiled: Sequence[ServedStage] = (),
+    refresh: Refresh | None = None,
+) -> int:
     """Run the workers on ``sock`` until SIGINT/SIGTERM; returns the exit status.
 
     ``compiled``: stages already compiled from the store (``compile_served``); each worker's
-    first world reuses those whose inputs are unchanged."""
+    first world reuses those whose inputs are unchanged. On SIGHUP ``refresh`` runs; with
+    one worker the new world is installed in place and every function gets new instances,
+    with several each worker is replaced in turn by a new process (``Supervisor``)."""
     if options.workers <= 1:
-        uvloop.run(_worker(options, sock, compiled))
+        uvloop.run(_worker(options, sock, compiled, refresh=refresh))
         return 0
-    return _supervise(options, sock, compiled)
+
+    def run_worker(stages: Sequence[ServedStage], ready_fd: int) -> None:
+        uvloop.run(_worker(options, sock, stages, ready_fd=ready_fd))
+
+    return Supervisor(options.workers, compiled, run_worker, refresh).run()
 
 
-def _supervise(options: ServeOptions, sock: socket.socket, compiled: Sequence[ServedStage]) -> int:
-    children: dict[int, int] = {}
-
-    def spawn(slot: int) -> None:
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            try:
-                uvloop.run(_worker(options, sock, compiled))
-            finally:
-                os._exit(0)
-        children[pid] = slot
-
-    stopping = False
-
-    def stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    for slot in range(options.workers):
-        spawn(slot)
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        except InterruptedError:
-            continue
-        slot = children.pop(pid, -1)
-        if slot >= 0 and not stopping:
-            log.error("worker %d exited (status %d); starting another", pid, status)
-            time.sleep(0.2)
-            spawn(slot)
-    return 0
-
-
-async def _worker(options: ServeOptions, sock: socket.socket, compiled: Sequence[ServedStage]) -> None:
+async def _worker(
+    options: ServeOptions,
+    sock: socket.socket,
+    compiled: Sequence[ServedStage],
+    *,
+    refresh: Refresh | None = None,
+    ready_fd: int | None = None,
+) -> None:
     loop = asyncio.get_running_loop()
     control = ControlPlane(open_store(options.store_url))
     client = HttpClient()
@@ -259,9 +240,22 @@ async def _worker(options: ServeOptions, sock: socket.socket, compiled: Sequence
     gc.freeze()
     state = ServerState(options.connection_limits)
     server = await loop.create_server(lambda: HttpProtocol(gateway, state), sock=sock, backlog=2048)
+    signal_ready(ready_fd)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+
+    def install(world: World) -> None:
+        if world.generation < gateway.world.generation:
+            return  # built from an older snapshot than the one served (SIGHUP and the poll raced)
+        served = gateway.world.directory.stages
+        # One synchronous block: no request runs between the two.
+        executor.update(world.functions)
+        gateway.install(world)
+        kept = {id(stage) for stage in served}
+        stages = world.directory.stages
+        compiled = sum(id(stage) not in kept for stage in stages)
+        log.info("reloaded: serving %d stage(s), %d compiled", len(stages), compiled)
 
     async def reload() -> None:
         while True:
@@ -270,20 +264,29 @@ async def _worker(options: ServeOptions, sock: socket.socket, compiled: Sequence
                 current = await asyncio.to_thread(control.generation)
                 if current != gateway.world.generation:
                     served = gateway.world.directory.stages
-                    world = await asyncio.to_thread(build_world, control, options, served)
-                    # One synchronous block: no request runs between the two.
-                    executor.update(world.functions)
-                    gateway.install(world)
-                    kept = {id(stage) for stage in served}
-                    stages = world.directory.stages
-                    compiled = sum(id(stage) not in kept for stage in stages)
-                    log.info("reloaded: serving %d stage(s), %d compiled", len(stages), compiled)
+                    install(await asyncio.to_thread(build_world, control, options, served))
             except TollwayError as exc:
                 log.error("reload failed, still serving the previous snapshot: %s", exc)
             except Exception:  # the reloader must outlive any one failure
                 log.exception("reload failed, still serving the previous snapshot")
 
+    async def hangup(refresh: Refresh) -> None:
+        """SIGHUP with one worker: the configuration read again, new function instances."""
+        try:
+            stages = await asyncio.to_thread(refresh, gateway.world.directory.stages)
+            install(await asyncio.to_thread(build_world, control, options, stages))
+        except TollwayError as exc:
+            log.error("reload failed, still serving the previous configuration: %s", exc)
+            return
+        except Exception:
+            log.exception("reload failed, still serving the previous configuration")
+            return
+        for name in list(executor.functions):
+            executor.replace_instances(name)
+
     tasks = [loop.create_task(reload()), loop.create_task(state.sweep())]
+    if refresh is not None:
+        loop.add_signal_handler(signal.SIGHUP, lambda: tasks.append(loop.create_task(hangup(refresh))))
     if options.watch:
         tasks.append(loop.create_task(watch_code(executor)))
     await stop.wait()

@@ -12,7 +12,11 @@ from tollway.controlplane.service import ControlPlane
 from tollway.stores import open_store
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tollway.controlplane.views import ImportOutcome
     from tollway.dataplane.authorizers.cognito import UserPool
+    from tollway.dataplane.snapshot import ServedStage
 
 
 def run(args: argparse.Namespace, store_url: str) -> int:
@@ -131,12 +135,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
     api_ids: frozenset[str] | None = None
     if args.files:
         outcomes = control.import_files(args.files, stage_name=args.stage, parameter_overrides=overrides)
-        seen: set[str] = set()
-        for outcome in outcomes:
-            for warning in outcome.warnings:
-                if warning not in seen:
-                    seen.add(warning)
-                    print(f"tollway: warning: {warning}", file=sys.stderr)
+        _warn_once(outcomes)
         api_ids = frozenset(o.api_id for o in outcomes if o.api_id)
     if env is not None:
         for warning in env.warnings(control.serving_functions().values()):
@@ -192,7 +191,23 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
             "use --state redis://... to share them",
             file=sys.stderr,
         )
-    return launcher.serve(options, sock, served)
+
+    def refresh(current: Sequence[ServedStage]) -> Sequence[ServedStage]:
+        """SIGHUP: the files imported again (all or nothing), then the store compiled."""
+        if args.files:
+            _warn_once(control.import_files(args.files, stage_name=args.stage, parameter_overrides=overrides))
+        return launcher.compile_served(control.serving_state(), api_ids, current)
+
+    return launcher.serve(options, sock, served, refresh)
+
+
+def _warn_once(outcomes: Sequence[ImportOutcome]) -> None:
+    seen: set[str] = set()
+    for outcome in outcomes:
+        for warning in outcome.warnings:
+            if warning not in seen:
+                seen.add(warning)
+                print(f"tollway: warning: {warning}", file=sys.stderr)
 
 
 def _version() -> str:

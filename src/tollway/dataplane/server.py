@@ -430,8 +430,11 @@ class HttpProtocol(asyncio.Protocol):
         if self._transport is not None:
             self._transport.abort()
 
-    def close_if_idle(self) -> None:
-        if self.idle and self._transport is not None:
+    def close_if_idle(self, tick: int) -> None:
+        """Draining: close a keep-alive connection idle for a second or more. One busier
+        than that gets ``Connection: close`` on its next answer instead: closing it the
+        moment it goes idle would race the request its client is sending already."""
+        if self.idle and self._phase == _IDLE and tick - self._mark >= 2 and self._transport is not None:
             self._transport.close()
 
 
@@ -466,11 +469,11 @@ class ServerState:
                 log.info("closed %d connection(s) that ran out of time", len(stale))
 
     async def drain(self, timeout: float) -> None:
-        """Finish requests in flight, close idle keep-alive connections."""
+        """Finish requests in flight; close keep-alive connections as they go idle."""
         self.shutting_down = True
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.connections and loop.time() < deadline:
             for conn in list(self.connections):
-                conn.close_if_idle()
+                conn.close_if_idle(self.tick)
             await asyncio.sleep(0.05)
