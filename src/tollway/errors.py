@@ -18,6 +18,7 @@ The tree (a class without a module is defined here; modules are relative to ``to
         [DEFAULT_5XX]
           LambdaResponseError              502
           FunctionThrottled                500
+          FunctionsOverloaded              503 (this machine's function capacity, not AWS's)
           StateUnavailableError            503
         [MISSING_AUTHENTICATION_TOKEN]
           MissingAuthenticationToken       403
@@ -63,6 +64,7 @@ The tree (a class without a module is defined here; modules are relative to ``to
       MalformedResponse                    dataplane (Lambda proxy): a result that is no HTTP response
       FunctionNotFound                     functions.runtime.executor: Lambda's ResourceNotFoundException
       TooManyRequests                      functions.runtime.executor: Lambda's TooManyRequestsException
+        Overloaded                         functions.runtime.executor: this machine's function capacity
       CodeError                            functions.runtime.code: a function's code or layer is unusable
       BuildError                           functions.packaging.build: pip could not install requirements
 
@@ -307,6 +309,16 @@ class FunctionThrottled(GatewayError):
     response_type = "DEFAULT_5XX"
     status_code = 500
     default_message = "Internal server error"
+
+
+class FunctionsOverloaded(GatewayError):
+    """Every function slot of this worker is busy and its queue is full (``Overloaded``):
+    AWS would start another execution environment; tollway cannot, and answers at once
+    what a gateway at capacity answers, rather than queueing until the client gives up."""
+
+    response_type = "DEFAULT_5XX"
+    status_code = 503
+    default_message = "Service Unavailable"
 
 
 class StateUnavailableError(GatewayError):

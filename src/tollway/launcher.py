@@ -72,6 +72,8 @@ class ServeOptions:
     """Serve only these APIs (those of the files given); None serves every API in the store."""
     function_concurrency: int = 16
     """Instances all functions may run at once, per worker process (reserved ones excepted)."""
+    function_queue: int = 64
+    """Invocations that may wait for one of those, per worker; more are answered 503 at once."""
     idle_timeout_s: float = 300.0
     """Idle function instances are stopped after this long."""
     watch: bool = False
@@ -206,6 +208,7 @@ async def _worker(
     executor = LocalExecutor(
         world.functions,
         total_concurrency=options.function_concurrency,
+        queue=options.function_queue,
         idle_timeout_s=options.idle_timeout_s,
         log_dir=log_dir(options.store_url),
         build_dir_for=lambda fn, config: build_dir_for(fn, config, build_root),

@@ -167,6 +167,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         store_url=store_url,
         api_ids=api_ids,
         function_concurrency=args.function_concurrency,
+        function_queue=args.function_queue,
         idle_timeout_s=args.idle_timeout,
         watch=args.watch,
         state_url=args.state,

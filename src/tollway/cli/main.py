@@ -79,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="function instances at once per worker, besides reserved concurrency (default 16)",
     )
     serve.add_argument(
+        "--function-queue",
+        type=options.count,
+        default=64,
+        metavar="N",
+        help="invocations that may wait for one of those per worker; more get 503 at once (default 64)",
+    )
+    serve.add_argument(
         "--quiet-functions",
         action="store_true",
         help="do not show function output (prints, START/END/REPORT) in this console",

@@ -35,3 +35,8 @@ def positive(value: str) -> int:
 
 def non_negative(value: str) -> float:
     return number(value, 0, 1e15, float)
+
+
+def count(value: str) -> int:
+    """How many of something, none allowed: 0 to 2**20."""
+    return int(number(value, 0, 1 << 20, int))

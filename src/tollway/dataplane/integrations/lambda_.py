@@ -18,11 +18,12 @@ import orjson
 from tollway.dataplane.messages import IntegrationRequest, IntegrationResult
 from tollway.errors import (
     ApiConfigurationError,
+    FunctionsOverloaded,
     FunctionThrottled,
     IntegrationTimeout,
     LambdaPayloadRejected,
 )
-from tollway.functions.runtime.executor import Executor, FunctionNotFound, TooManyRequests
+from tollway.functions.runtime.executor import Executor, FunctionNotFound, Overloaded, TooManyRequests
 
 FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
 TRACE_HEADER = "X-Amzn-Trace-Id"
@@ -52,6 +53,8 @@ class LambdaIntegration:
             raise IntegrationTimeout(detail=f"function {request.url} did not answer in time") from None
         except FunctionNotFound as exc:
             raise ApiConfigurationError(detail=f"function not found: {exc}") from None
+        except Overloaded:
+            raise FunctionsOverloaded(detail=f"function {request.url}: every slot busy, queue full") from None
         except TooManyRequests:
             raise FunctionThrottled(detail=f"function {request.url} is throttled") from None
         headers = [("X-Amz-Executed-Version", result.executed_version)]

@@ -34,6 +34,12 @@ class TooManyRequests(TollwayError):
     """The function's concurrency is exhausted: Lambda's TooManyRequestsException (429)."""
 
 
+class Overloaded(TooManyRequests):
+    """This machine's capacity for functions is exhausted (``--function-concurrency`` and
+    ``--function-queue``), a limit AWS does not have: through API Gateway it is answered 503
+    at once, on the Invoke API as Lambda's throttle (429, which the SDKs retry)."""
+
+
 class Executor(Protocol):
     """Runs functions. Implementations: ``LocalExecutor`` (worker processes on this machine)."""
 

@@ -44,6 +44,8 @@ class LocalExecutor:
     ``build_dir_for`` names the folder of a function's installed requirements, if built;
     ``layers_for`` the layer folders of a config in merge order (default: its local ones).
     ``function_output`` receives every byte of function output (``serve``'s console).
+    ``queue`` bounds how many invocations wait for one of the ``total_concurrency`` slots
+    (None: no bound); one more is refused at once (``Overloaded``).
     ``debug_port`` starts instances under debugpy there, one at a time, without timeouts.
     ``rng`` routes weighted aliases (inject a seeded one in tests).
     """
@@ -53,6 +55,7 @@ class LocalExecutor:
         functions: Mapping[str, FunctionDef],
         *,
         total_concurrency: int = 16,
+        queue: int | None = None,
         idle_timeout_s: float = 300.0,
         log_dir: str | None = None,
         region: str = REGION,
@@ -72,7 +75,7 @@ class LocalExecutor:
         self._targets: dict[tuple[str, str], Target] = {}
         self.logs = LogStore(log_dir, echo=function_output)
         """Per-function logs: ``logs.tail(name)``."""
-        self._pool = Pool(self.logs, total_concurrency, idle_timeout_s, region, debug_port)
+        self._pool = Pool(self.logs, total_concurrency, idle_timeout_s, region, debug_port, queue)
         self._unsupported = UnsupportedRuntimes()  # Node.js, Java...: fail as Lambda, start nothing
 
     async def invoke(

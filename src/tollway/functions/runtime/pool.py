@@ -52,6 +52,7 @@ class Pool:
         idle_timeout_s: float,
         region: str,
         debug_port: int | None = None,
+        queue: int | None = None,
     ) -> None:
         self.token = reaper.new_token()
         """Marks this pool's workers and everything they start (see ``reaper``)."""
@@ -66,7 +67,7 @@ class Pool:
         self._live: set[Instance] = set()
         self._sweep: asyncio.TimerHandle | None = None
         """Fires when the oldest idle instance has been idle for ``idle_timeout_s``."""
-        self._admission = Admission(self.total)
+        self._admission = Admission(self.total, None if debug_port is not None else queue)
 
     async def invoke(
         self, target: Target, request_id: str, arn: str, payload: bytes, trace_id: str = ""

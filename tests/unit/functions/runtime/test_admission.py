@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from tollway.functions.runtime.admission import Admission
-from tollway.functions.runtime.executor import TooManyRequests
+from tollway.functions.runtime.executor import Overloaded, TooManyRequests
 
 
 async def test_reserved_concurrency_over_its_limit_throttles_at_once() -> None:
@@ -74,3 +74,49 @@ async def test_a_cancelled_waiter_gives_its_turn_to_the_next() -> None:
     admission.leave("busy", None)
     await next_one
     assert admission.shared == 1 and admission.in_flight["gone"] == 0
+
+
+async def test_over_the_queue_an_invocation_is_refused_at_once_and_the_queue_frees() -> None:
+    admission = Admission(total=1, queue=2)
+    await admission.enter("busy", None, wait_s=60)
+    first = asyncio.create_task(admission.enter("w1", None, wait_s=60))
+    second = asyncio.create_task(admission.enter("w2", None, wait_s=60))
+    await asyncio.sleep(0)
+    with pytest.raises(Overloaded, match=r"^Rate Exceeded\.$"):
+        await admission.enter("late", None, wait_s=60)  # no wait: refused before queueing
+    assert admission.waiting == 2 and admission.in_flight["late"] == 0
+    admission.leave("busy", None)
+    await first
+    third = asyncio.create_task(admission.enter("w3", None, wait_s=60))  # room again: it waits
+    await asyncio.sleep(0)
+    assert not third.done() and admission.waiting == 2
+    admission.leave("w1", None)
+    await second
+    admission.leave("w2", None)
+    await third
+    assert admission.waiting == 0 and admission.shared == 1
+
+
+async def test_waiters_that_time_out_or_are_cancelled_leave_the_queue() -> None:
+    admission = Admission(total=1, queue=1)
+    await admission.enter("busy", None, wait_s=60)
+    with pytest.raises(Overloaded):
+        await admission.enter("late", None, wait_s=0.01)  # waited its deadline: the machine's limit
+    gone = asyncio.create_task(admission.enter("gone", None, wait_s=60))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await asyncio.sleep(0)
+    assert admission.waiting == 0
+    waiter = asyncio.create_task(admission.enter("next", None, wait_s=60))
+    await asyncio.sleep(0)
+    admission.leave("busy", None)
+    await waiter
+    assert admission.in_flight["next"] == 1
+
+
+async def test_reserved_functions_are_throttled_as_lambda_does_not_as_overloaded() -> None:
+    admission = Admission(total=1, queue=0)
+    await admission.enter("solo", reserved=1, wait_s=60)
+    with pytest.raises(TooManyRequests) as caught:
+        await admission.enter("solo", reserved=1, wait_s=60)
+    assert not isinstance(caught.value, Overloaded)
