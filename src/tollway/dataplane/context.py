@@ -38,8 +38,9 @@ class RequestContext:
     """The request path within the stage (``/pets/1``), still percent-encoded, in its one
     normal spelling: what routing, authorization, policies and keys decide on (``address``)."""
     raw_path: str = ""
-    """The path within the stage exactly as the client spelled it (``//a/./%62``)
-    (``address``). Lambda proxy events report this spelling."""
+    """The path within the stage as Lambda proxy events report it (``address``): the client's
+    spelling when it differs from ``path`` by empty segments only (``//a//b``, as AWS reports
+    it), else ``path`` itself (``/x/../a`` and ``/%61`` are reported normal)."""
     query: dict[str, list[str]] = field(default_factory=dict)
     """Query string parameters, all values, decoded (``parse``)."""
     header_map: dict[str, str] = field(default_factory=dict)

@@ -10,10 +10,15 @@ from tollway.model.account import ACCOUNT_ID, REGION
 
 
 def request_arn(ctx: RequestContext) -> str:
-    """The methodArn of this request: the path the router matched, in this stage."""
+    """The methodArn of this request: the path the router matched, in this stage, without a
+    trailing slash (routing ignores it, so ``/admin/`` is ``/admin`` to every policy too: a
+    Deny of ``GET/admin`` is not escaped by a slash)."""
     served = ctx.served
     assert served is not None
-    return method_arn(REGION, ACCOUNT_ID, served.api_id, served.name, ctx.request.method, ctx.path)
+    path = ctx.path
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/")
+    return method_arn(REGION, ACCOUNT_ID, served.api_id, served.name, ctx.request.method, path)
 
 
 def condition_context(ctx: RequestContext, now: float) -> dict[str, str]:
