@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tollway.functions.runtime.executor import FunctionNotFound, InvokeResult, TooManyRequests
+from tollway.functions.runtime.instance import Instance
 from tollway.functions.runtime.local import LocalExecutor
 from tollway.model.functions import FunctionAlias, FunctionConfig, FunctionDef
 
@@ -234,6 +235,28 @@ async def test_memory_over_memory_size_kills_the_instance_with_runtime_out_of_me
     assert "Max Memory Used: 128 MB\t" in result.log_tail
     assert "Status: error\tError Type: Runtime.OutOfMemory" in result.log_tail
     assert (await ex.invoke("hog", b'{"mb": 1}')).payload == str(1024 * 1024).encode()
+
+
+async def test_a_killed_instance_is_reaped_by_the_loop_not_waited_for(make: Any, monkeypatch: Any) -> None:
+    """Stopping an instance (here 300 MB resident, past its timeout) does not wait for the
+    kernel to tear the worker down, which takes tens of ms for a big one and held every other
+    request of the gateway meanwhile; the loop reaps it once it is gone, leaving no zombie."""
+    after_stop: dict[int, int | None] = {}
+    original = Instance.stop
+
+    def stop(self: Instance) -> None:
+        original(self)
+        if self._proc is not None:
+            after_stop.setdefault(self._proc.pid, self._proc.returncode)
+
+    monkeypatch.setattr(Instance, "stop", stop)
+    ex = make(function("big", "faults", "app.allocate", memory_mb=1024, timeout_s=1))
+    result = await ex.invoke("big", b'{"mb": 300, "hold": 10}')
+    assert body(result)["errorType"] == "Sandbox.Timedout"
+    [(pid, returncode)] = after_stop.items()
+    assert returncode is None  # killed, not waited for
+    assert await eventually(lambda: not os.path.exists(f"/proc/{pid}"))  # reaped: not even a zombie
+    assert (await ex.invoke("big", b'{"mb": 1}')).payload == str(1024 * 1024).encode()
 
 
 async def test_the_gateways_own_memory_never_counts_against_an_instance(make: Any) -> None:

@@ -3,7 +3,9 @@
 The worker runs ``bootstrap.py`` in its own session (so its whole process group can be killed),
 with a socket for frames and a pipe for stdout/stderr. Everything is driven by the event loop:
 the channel by a protocol, the log pipe and the process exit (a pidfd) by readers, the timeout
-and the memory poll by timers. Nothing here blocks, except ``stop()`` reaping a killed process.
+and the memory poll by timers. Nothing here blocks: a killed worker is reaped when its pidfd
+says it is gone (tearing down a worker with hundreds of MB takes the kernel tens of ms, which
+the gateway's other requests must not wait for).
 """
 
 from __future__ import annotations
@@ -281,6 +283,10 @@ class Instance:
 
     def _on_exit(self) -> None:
         assert self._proc is not None
+        if self.stopped:  # killed by stop(): only the reaping was left
+            self._proc.wait()  # it is gone: this does not block
+            self._close()
+            return
         self.stopped = True
         self._kill()  # the worker's children too, before the pid can be reused
         returncode = self._proc.wait()
@@ -294,25 +300,33 @@ class Instance:
                 os.killpg(self._proc.pid, signal.SIGKILL)
 
     def stop(self) -> None:
-        """Kill the worker and its whole process group, reap it and release its descriptors."""
+        """Kill the worker and its whole process group and release its descriptors; the
+        worker is reaped by ``_on_exit`` once its pidfd is readable, not waited for here."""
         if self._proc is None or self.stopped:
             return
         self.stopped = True
         self._kill()
-        with contextlib.suppress(ChildProcessError, subprocess.TimeoutExpired):
-            self._proc.wait(timeout=5)  # SIGKILL is immediate unless the kernel is stuck
-        self._close()
+        reaped = self._pidfd < 0  # no pidfd to watch (already closed): reap it here
+        if reaped:
+            with contextlib.suppress(ChildProcessError, subprocess.TimeoutExpired):
+                self._proc.wait(timeout=5)  # SIGKILL is immediate unless the kernel is stuck
+        self._close(keep_pidfd=not reaped)
         self._resolve(("exit", self._proc.returncode or 0))
 
-    def _close(self) -> None:
+    def _close(self, *, keep_pidfd: bool = False) -> None:
+        """Release the descriptors; with ``keep_pidfd`` the pidfd stays watched until the
+        worker is gone (``_on_exit`` reaps it and calls this again)."""
         self.alive = False
-        for fd in (self._pidfd, self._log_fd):
+        fds = (self._log_fd,) if keep_pidfd else (self._pidfd, self._log_fd)
+        for fd in fds:
             if fd >= 0:
                 self._loop.remove_reader(fd)
                 os.close(fd)
         if self._status_fd >= 0:
             os.close(self._status_fd)
-        self._pidfd = self._log_fd = self._status_fd = -1
+        if not keep_pidfd:
+            self._pidfd = -1
+        self._log_fd = self._status_fd = -1
         if self._transport is not None:
             self._transport.close()
             self._transport = None

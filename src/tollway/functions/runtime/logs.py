@@ -20,9 +20,11 @@ flush is one whole write of whole lines, so workers still never interleave withi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import os
+import threading
 from collections import deque
 from collections.abc import Callable
 from typing import BinaryIO
@@ -157,18 +159,34 @@ class LogStore:
 
 def _rotate(log: _FunctionLog) -> None:
     """Move the file to ``.1`` and continue in a new one, unless another process already did:
-    then only reopen (renaming the other's fresh file would drop its newest lines)."""
+    then only reopen (renaming the other's fresh file would drop its newest lines).
+
+    The previous ``.1`` is renamed away first and deleted by a thread: replacing it in one
+    step made the kernel free its ``rotate_bytes`` (10 MB) inside the rename, up to 11 ms
+    measured, on the event loop that serves every request."""
     assert log.file is not None and log.path is not None
     mine = os.fstat(log.file.fileno())
     try:
         current = os.stat(log.path)
         if (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+            old = f"{log.path}.1.{os.getpid()}.{mine.st_ino}.old"
+            try:
+                os.rename(log.path + ".1", old)
+            except FileNotFoundError:  # the first rotation (or another worker took it)
+                old = ""
             os.replace(log.path, log.path + ".1")
+            if old:
+                threading.Thread(target=_unlink, args=(old,), name="tollway-log-rotate", daemon=True).start()
     except FileNotFoundError:  # another worker is between its rename and its reopen
         pass
     finally:
         log.file.close()
         log.file = _open(log.path)
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def _write_all(file: BinaryIO, data: bytes) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from tollway.functions.runtime.logs import LogStore, TailBuffer, end_line, report_line, start_line
 
@@ -137,3 +141,37 @@ def test_a_loop_that_stopped_before_flushing_does_not_strand_later_lines(tmp_pat
     assert path.read_bytes() == b"first\nsecond\n"
     logs.write("fn", b"outside\n")
     assert path.read_bytes().endswith(b"second\noutside\n")
+
+
+def test_rotation_never_frees_the_previous_file_on_the_writers_thread(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Replacing a 10 MB ``.1`` in one rename frees it inside the call (ms on the event
+    loop): it is renamed away first and deleted by another thread."""
+    freed_here: list[str] = []
+    replace, unlink = os.replace, os.unlink
+
+    def watched_replace(src: str, dst: str) -> None:
+        if os.path.exists(dst):
+            freed_here.append(dst)
+        replace(src, dst)
+
+    def watched_unlink(path: str) -> None:
+        if threading.current_thread() is threading.main_thread():
+            freed_here.append(path)
+        unlink(path)
+
+    monkeypatch.setattr(os, "replace", watched_replace)
+    monkeypatch.setattr(os, "unlink", watched_unlink)
+    folder = tmp_path / "logs"
+    logs = LogStore(str(folder), rotate_bytes=10)
+    for chunk in (b"first-chunk", b"second-chunk", b"third-chunk", b"new"):
+        logs.write("fn", chunk)  # each of the first three passes 10 bytes: rotated
+    logs.close()
+    assert freed_here == []
+    assert (folder / "fn.log.1").read_bytes() == b"third-chunk"
+    assert (folder / "fn.log").read_bytes() == b"new"
+    deadline = time.monotonic() + 10
+    while len(os.listdir(folder)) > 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(os.listdir(folder)) == ["fn.log", "fn.log.1"]
