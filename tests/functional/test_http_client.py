@@ -176,6 +176,29 @@ async def test_timeout_and_refused_connection_are_gateway_errors(backend: StartB
     await client.close()
 
 
+async def test_a_failure_never_shows_the_urls_query_or_password(backend: StartBackend) -> None:
+    """The detail is logged (``serve -v``): a presigned SigV4 signature or an access_token
+    in the query string, or a password in the URL, must not reach the log."""
+    silent = await backend(lambda _: b"")
+    client = HttpClient()
+    secret = "?X-Amz-Signature=0123abcd&access_token=tok-secret"
+    with pytest.raises(IntegrationTimeout) as timed_out:
+        await client.call(request(silent.port, f"/slow{secret}", timeout=0.3))
+    with pytest.raises(IntegrationFailure) as refused:
+        await client.call(
+            IntegrationRequest("GET", f"http://ann:pw-secret@127.0.0.1:9/x{secret}", [], b"", 2)
+        )
+    with pytest.raises(IntegrationFailure) as invalid:
+        await client.call(IntegrationRequest("GET", f"ftp://ann:pw-secret@127.0.0.1/x{secret}", [], b"", 1))
+    await client.close()
+
+    assert timed_out.value.detail == f"GET http://127.0.0.1:{silent.port}/slow?... timed out"
+    assert str(refused.value.detail).startswith("GET http://127.0.0.1:9/x?...: ")
+    assert str(invalid.value.detail).startswith("invalid endpoint 'ftp://127.0.0.1/x?...': ")
+    for error in (timed_out.value, refused.value, invalid.value):
+        assert "secret" not in str(error.detail) and "0123abcd" not in str(error.detail)
+
+
 async def test_a_large_body_goes_out_and_comes_back_byte_for_byte(backend: StartBackend) -> None:
     """Bodies from 64 KiB are written beside their head (one writev), not joined to it."""
     sent = bytes(range(256)) * 4096  # 1 MiB, every byte value

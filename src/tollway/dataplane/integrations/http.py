@@ -138,7 +138,7 @@ class HttpClient:
         try:
             origin, target = _split(request.url)
         except ValueError as exc:
-            raise IntegrationFailure(detail=f"invalid endpoint {request.url!r}: {exc}") from None
+            raise IntegrationFailure(detail=f"invalid endpoint {shown_url(request.url)!r}: {exc}") from None
         data = _encode(request, origin, target)
         head_only = request.method == "HEAD"
         deadline = asyncio.get_running_loop().time() + request.timeout_s
@@ -158,9 +158,11 @@ class HttpClient:
             if exchange is not None:
                 exchange.close()  # mid-exchange: the connection cannot be reused
             if isinstance(exc, TimeoutError):
-                raise IntegrationTimeout(detail=f"{request.method} {request.url} timed out") from None
+                raise IntegrationTimeout(
+                    detail=f"{request.method} {shown_url(request.url)} timed out"
+                ) from None
             if isinstance(exc, OSError | ssl.SSLError):
-                raise IntegrationFailure(detail=f"{request.method} {request.url}: {exc}") from None
+                raise IntegrationFailure(detail=f"{request.method} {shown_url(request.url)}: {exc}") from None
             raise
         self._release(exchange)
         return result
@@ -204,6 +206,17 @@ class HttpClient:
             for exchange in idle:
                 exchange.close()
         self._idle.clear()
+
+
+def shown_url(url: str) -> str:
+    """``url`` as a log line may show it: without ``user:password@`` and without the query
+    string, which can carry credentials (a presigned SigV4 signature, an ``access_token``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an unparsable URL)"
+    shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+    return f"{shown}?..." if parts.query else shown
 
 
 def _split(url: str) -> tuple[Origin, str]:
