@@ -8,8 +8,11 @@ Framing is strict, because a request two parsers could split differently is how 
 smuggled past a gateway: llhttp refuses Content-Length beside Transfer-Encoding, duplicate or
 malformed lengths, obfuscated codings, bare LF and obsolete folding, and this module refuses
 what llhttp lets through (a target not in origin form, HTTP/0.9 and versions other than 1.x,
-Transfer-Encoding in HTTP/1.0, an HTTP/1.1 request without exactly one Host). Each refusal is
-one 400 (505 for a version) and a closed connection: nothing after it is read as a request.
+Transfer-Encoding in HTTP/1.0, an HTTP/1.1 request without exactly one Host, more than one
+Content-Type). Each refusal is one 400 (505 for a version) and a closed connection: nothing
+after it is read as a request. Content-Type is a singleton (RFC 9110 5.3, 8.3) that decides
+which model validates the body: with two, the gateway and the backend could each read another
+one, and a body validated as text reach a backend that parses it as JSON.
 An ``Upgrade`` the gateway does not speak is ignored (RFC 9110 7.8): the request is answered
 in HTTP/1.1 and the connection closed, since llhttp stops parsing after it.
 
@@ -53,8 +56,8 @@ _METHODS = {m.encode(): m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HE
 _PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
 _SKIP_ON_WRITE = frozenset({"content-length", "connection", "transfer-encoding"})
 _SKIP_LENGTHS = frozenset(len(name) for name in _SKIP_ON_WRITE)
-_FRAMING_LENGTHS = frozenset({4, 6, 7, 14, 17})
-"""The lengths of ``host``, ``expect``, ``upgrade``, ``content-length`` and
+_FRAMING_LENGTHS = frozenset({4, 6, 7, 12, 14, 17})
+"""The lengths of ``host``, ``expect``, ``upgrade``, ``content-type``, ``content-length`` and
 ``transfer-encoding``: the headers checked once the head is read."""
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
@@ -127,6 +130,7 @@ class HttpProtocol(asyncio.Protocol):
         "_body_size",
         "_chunked",
         "_closing",
+        "_content_types",
         "_expect",
         "_gateway",
         "_header_size",
@@ -163,6 +167,7 @@ class HttpProtocol(asyncio.Protocol):
         self._source_ip = ""
         self._pending_reject = b""
         self._hosts = 0
+        self._content_types = 0
         self._chunked = False
         self._expect: str | None = None
         self._length: bytes | None = None
@@ -223,6 +228,7 @@ class HttpProtocol(asyncio.Protocol):
         self._body_size = 0
         self._header_size = 0
         self._hosts = 0
+        self._content_types = 0
         self._chunked = False
         self._expect = None
         self._length = None
@@ -248,6 +254,8 @@ class HttpProtocol(asyncio.Protocol):
     def _note_framing(self, name: str, value: bytes) -> None:
         if name == "host":
             self._hosts += 1
+        elif name == "content-type":
+            self._content_types += 1
         elif name == "content-length":
             self._length = value  # llhttp refuses a second one and anything but digits
         elif name == "upgrade":
@@ -277,6 +285,9 @@ class HttpProtocol(asyncio.Protocol):
             return
         if self._url[:1] != b"/":
             self._reject(400, "Bad Request")  # absolute, authority (CONNECT) and asterisk forms
+            return
+        if self._content_types > 1:
+            self._reject(400, "Bad Request")  # which one the body is: two readers may differ
             return
         length = None if self._length is None else int(self._length)
         if length is not None and length > MAX_BODY_BYTES:
@@ -373,11 +384,13 @@ class HttpProtocol(asyncio.Protocol):
         try:
             while self._queue:
                 request, keep_alive, answer = self._queue.popleft()
-                if self._server.shutting_down:  # decided when its turn comes, as it is answered
-                    keep_alive = False
                 if answer is _NOT_BEGUN:
                     answer = self._gateway.answer(request)
                 response = answer if isinstance(answer, Response) else await answer
+                # Draining: the last answer owed closes the connection, also one that was in
+                # flight when the drain began (a request queued behind it is still answered).
+                if self._server.shutting_down and not self._queue:
+                    keep_alive = False
                 if not self._send(request, response, keep_alive):
                     return
                 if len(self._queue) <= 32 and self._transport is not None:

@@ -205,9 +205,13 @@ def body_errors(model: BodyModel, body: bytes) -> list[str]:
     if typed is not None:
         try:
             typed.decode(body)
-            return []
         except (msgspec.ValidationError, msgspec.DecodeError):
             pass  # maybe invalid, maybe only more than the types say: the whole way decides
+        else:
+            # msgspec skips the members a model does not name without checking their UTF-8,
+            # and a body that is not UTF-8 is not JSON: that one too goes the whole way
+            if body.isascii() or _is_utf8(body):
+                return []
     try:
         instance = parse_body(body)
     except ValueError:
@@ -243,6 +247,14 @@ def parse_body(body: bytes) -> Any:
         return msgspec.json.decode(body)
     except msgspec.DecodeError:  # what it cannot hold (1e400, a lone surrogate) Python's json can
         return json.loads(body, parse_constant=_not_json)
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _not_json(constant: str) -> Any:
