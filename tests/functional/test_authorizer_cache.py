@@ -93,3 +93,28 @@ async def test_request_authorizer_results_are_keyed_by_every_identity_source_and
     now[0] += 61  # past the TTL
     assert await status("ann", "acme") == 200
     assert len(executor.events) == 4
+
+
+async def test_repeated_and_comma_joined_identity_values_are_not_one_cache_entry() -> None:
+    """``tenant=acme&tenant=acme`` and ``tenant=acme%2Cacme`` join to the same ``acme,acme``,
+    but the authorizer sees them differently (the last value ``acme``, or ``acme,acme``): a
+    result cached for one must not answer the other (found by scripts/fuzz's oracle)."""
+    executor = CountingAuthorizer()
+    services = Services(
+        integrations={"MOCK": MockIntegration()}, clock=lambda: 1_000.0, auth=AuthServices(executor=executor)
+    )
+    api = replace(rest_api_from_openapi(parse_text(API, "api.yaml"), source="api.yaml"), id="cachedapi0")
+    gateway = Gateway(services)
+    gateway.load([compile_stage(Stage(api.id, "prod", "d1"), Deployment("d1", api.id, 0.0, api))])
+
+    async def ask(query: str) -> None:
+        request = Request(
+            "GET", f"/prod/a?{query}", [("Host", "localhost"), ("X-User", "ann")], b"", "198.51.100.7"
+        )
+        assert (await gateway.handle(request)).status == 200
+
+    await ask("tenant=acme&tenant=acme")
+    await ask("tenant=acme%2Cacme")
+    assert len(executor.events) == 2  # two entries: each authorized on what it said
+    seen = [event["queryStringParameters"] for event in executor.events]
+    assert seen == [{"tenant": "acme"}, {"tenant": "acme,acme"}]

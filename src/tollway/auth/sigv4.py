@@ -295,7 +295,11 @@ def _check_time(claim: _Claim, stamp: int, now: float, max_skew: float) -> None:
     if claim.presigned and claim.expires is not None:
         if not _INTEGER.fullmatch(claim.expires):
             raise IncompleteSignature("X-Amz-Expires should be a number")
-        window = int(claim.expires)
+        digits = claim.expires.lstrip("-")
+        if len(digits) > 18:  # beyond any bound, and past what int() converts at 4,300 digits
+            window = -1 if claim.expires.startswith("-") else MAX_EXPIRES + 1
+        else:
+            window = int(claim.expires)
         if window < 0:
             raise IncompleteSignature("X-Amz-Expires must be non-negative")
         if window > MAX_EXPIRES:

@@ -302,6 +302,8 @@ def test_presigned_url_dated_in_the_future_is_not_yet_current() -> None:
     [
         ("604801", "X-Amz-Expires must be less than a week (in seconds) that is 604800"),
         ("-1", "X-Amz-Expires must be non-negative"),
+        ("3" * 5000, "X-Amz-Expires must be less than a week (in seconds) that is 604800"),  # past int()
+        ("-" + "3" * 5000, "X-Amz-Expires must be non-negative"),
         ("soon", "X-Amz-Expires should be a number"),
     ],
 )

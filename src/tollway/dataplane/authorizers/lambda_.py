@@ -87,31 +87,46 @@ class ResultCache(Generic[T]):
             self._entries.popitem(last=False)
 
 
-def identity_values(ctx: RequestContext, authorizer: CompiledAuthorizer) -> tuple[str, ...]:
+@dataclass(frozen=True, slots=True)
+class Identity:
+    values: tuple[str, ...]
+    """Each identity source's value, in order; a repeated header or query parameter joined
+    with commas (the TOKEN an authorizer gets)."""
+    key: tuple[str, ...]
+    """The same, unambiguous: each source's count of values, then the values. The cache key:
+    joined, ``tenant=a&tenant=b`` and ``tenant=a%2Cb`` would share one cached answer, though
+    the authorizer sees them differently (the fuzzer's oracle caught it)."""
+
+
+def identity_values(ctx: RequestContext, authorizer: CompiledAuthorizer) -> Identity:
     """Every identity source's value, in order; 401 when one is missing or empty, or when a
     TOKEN does not match the validation expression (AWS: the function is not invoked)."""
     served = ctx.served
     assert served is not None
     values = []
+    key: list[str] = []
     for source in authorizer.sources:
-        value: str | None
+        found: list[str] | None
         if source.where in ("header", "multivalueheader"):
             found = [v for k, v in ctx.request.headers if k.lower() == source.name]
-            value = ",".join(found) if found else None
         elif source.where in ("querystring", "multivaluequerystring"):
-            items = ctx.query.get(source.name)
-            value = ",".join(items) if items else None
+            found = ctx.query.get(source.name)
         elif source.where == "stageVariables":
             value = served.stage.variables.get(source.name)
+            found = None if value is None else [value]
         else:
             value = _context_value(ctx, source.name)
-        if not value:
+            found = None if value is None else [value]
+        joined = ",".join(found) if found else ""
+        if not joined:
             raise Unauthorized(detail=f"authorizer {authorizer.name}: identity source {source.name} missing")
-        values.append(value)
+        values.append(joined)
+        key.append(str(len(found or ())))
+        key.extend(found or ())
     expression = authorizer.validation
     if authorizer.type == "TOKEN" and expression is not None and not expression.fullmatch(values[0]):
         raise Unauthorized(detail=f"authorizer {authorizer.name}: token fails the validation expression")
-    return tuple(values)
+    return Identity(tuple(values), tuple(key))
 
 
 def token_event(token: str, method_arn: str) -> bytes:

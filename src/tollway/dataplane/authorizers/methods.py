@@ -102,28 +102,28 @@ class LambdaAuth(MethodAuth):
 
     def check(self, ctx: RequestContext, services: Services) -> Awaitable[None] | None:
         authorizer = self.authorizer
-        values = functions.identity_values(ctx, authorizer)  # 401 without invoking
-        found = _cached(services.auth.cache, ctx, authorizer, values, services.clock())
+        identity = functions.identity_values(ctx, authorizer)  # 401 without invoking
+        found = _cached(services.auth.cache, ctx, authorizer, identity.key, services.clock())
         if found is None:
-            return self._invoke(ctx, services, values)
+            return self._invoke(ctx, services, identity)
         _admit(ctx, found)
         return None
 
-    async def _invoke(self, ctx: RequestContext, services: Services, values: tuple[str, ...]) -> None:
+    async def _invoke(self, ctx: RequestContext, services: Services, identity: functions.Identity) -> None:
         executor = services.auth.executor
         if executor is None:
             raise AuthorizerConfigurationError(detail="no function runtime for Lambda authorizers")
         authorizer = self.authorizer
         arn = request_arn(ctx)
         if authorizer.type == "TOKEN":
-            event = functions.token_event(values[0], arn)
+            event = functions.token_event(identity.values[0], arn)
         else:
             assert ctx.method is not None
             event = functions.request_event(event_request(ctx, ctx.method), arn)
         result = await functions.invoke(executor, authorizer, event)
         if authorizer.ttl_seconds > 0:
             expires = services.clock() + authorizer.ttl_seconds
-            services.auth.cache.put(_cache_key(ctx, authorizer, values), result, expires)
+            services.auth.cache.put(_cache_key(ctx, authorizer, identity.key), result, expires)
         _admit(ctx, result)
 
 
