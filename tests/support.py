@@ -300,3 +300,26 @@ def private_redis() -> Iterator[PrivateRedis]:
     if server.proc is not None and server.proc.poll() is None:
         server.proc.send_signal(signal.SIGCONT)  # in case a test left it stopped
         server.kill()
+
+
+class JwksServer:
+    """A user pool's issuer on loopback: serves ``/.well-known/jwks.json`` with ``jwk`` (the
+    public key as a JWK: ``RSAAlgorithm.to_jwk``), as kid ``k1``."""
+
+    def __init__(self, jwk: dict[str, object]) -> None:
+        body = json.dumps({"keys": [{**jwk, "kid": "k1", "alg": "RS256", "use": "sig"}]}).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                found = self.path == "/.well-known/jwks.json"
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body if found else b"{}")
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -10,10 +10,8 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,35 +22,18 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import RSAAlgorithm
 
-from support import REPO, Running, start_server
+from support import REPO, JwksServer, Running, start_server
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Tollway"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class Issuer:
+class Issuer(JwksServer):
     """A user pool's issuer on loopback: serves /.well-known/jwks.json."""
 
     def __init__(self) -> None:
-        jwk = json.loads(RSAAlgorithm.to_jwk(KEY.public_key()))
-        jwk.update({"kid": "k1", "alg": "RS256", "use": "sig"})
-        body = json.dumps({"keys": [jwk]}).encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                found = self.path == "/.well-known/jwks.json"
-                self.send_response(200 if found else 404)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(body if found else b"{}")
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(json.loads(RSAAlgorithm.to_jwk(KEY.public_key())))
 
     def token(self, key: Any = KEY, headers: dict[str, Any] | None = None, **claims: Any) -> str:
         now = int(time.time())

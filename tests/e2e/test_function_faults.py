@@ -221,8 +221,13 @@ def _leftovers_after_shutdown(serve: Callable[..., Running], tmp_path: Path, **p
     wait_until(lambda: _processes_with(marker), what="the handler's child to be running before shutdown")
     running.process.send_signal(signal.SIGTERM)
     assert running.process.wait(timeout=30) == 0
-    deadline = time.monotonic() + 10
+    return _still_running(tmp_path)
+
+
+def _still_running(tmp_path: Path) -> list[int]:
+    """Processes naming ``tmp_path`` after up to 10 s for them to go."""
     left = _processes_with(str(tmp_path))
+    deadline = time.monotonic() + 10
     while left and time.monotonic() < deadline:
         time.sleep(0.2)
         left = _processes_with(str(tmp_path))
@@ -543,11 +548,7 @@ def test_no_process_survives_serve_shutdown_after_a_fault(serve: Any, tmp_path: 
             assert client.get(f"{running.url}/Prod/faulty").status_code == 200
     running.process.send_signal(signal.SIGTERM)
     assert running.process.wait(timeout=30) == 0
-    left = _processes_with(str(tmp_path))
-    deadline = time.monotonic() + 10
-    while left and time.monotonic() < deadline:
-        time.sleep(0.2)
-        left = _processes_with(str(tmp_path))
+    left = _still_running(tmp_path)
     _kill_all(left)
     assert left == []
 
@@ -568,11 +569,7 @@ def test_no_process_survives_serve_shutdown_during_an_init_that_never_ends(
     running.process.send_signal(signal.SIGTERM)
     assert running.process.wait(timeout=30) == 0
     pending.join(timeout=30)
-    left = _processes_with(str(tmp_path))
-    deadline = time.monotonic() + 10
-    while left and time.monotonic() < deadline:
-        time.sleep(0.2)
-        left = _processes_with(str(tmp_path))
+    left = _still_running(tmp_path)
     _kill_all(left)
     assert left == []
 

@@ -36,11 +36,9 @@ import re
 import secrets
 import socket
 import sys
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -56,7 +54,7 @@ from botocore.credentials import Credentials
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from support import Running, Upstream, free_port, run_cli, start_server, write
+from support import JwksServer, Running, Upstream, free_port, run_cli, start_server, write
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Secrets"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
@@ -239,30 +237,13 @@ def _api(dead: str, upstream: Upstream) -> dict[str, Any]:
     }
 
 
-class Issuer:
-    """A user pool's issuer on loopback: serves /.well-known/jwks.json for KEY."""
+class Issuer(JwksServer):
+    """A user pool's issuer on loopback: serves /.well-known/jwks.json for its key."""
 
     def __init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
-        jwk.update({"kid": "k1", "alg": "RS256", "use": "sig"})
-        body = json.dumps({"keys": [jwk]}).encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                found = self.path == "/.well-known/jwks.json"
-                self.send_response(200 if found else 404)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(body if found else b"{}")
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(json.loads(RSAAlgorithm.to_jwk(self.key.public_key())))
 
     def token(self, key: Any = None, **claims: Any) -> str:
         now = int(time.time())
