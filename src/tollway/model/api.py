@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tollway.model.http_api import HttpApi
+
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 """Concrete methods; ``ANY`` stands for all of them."""
 
@@ -220,6 +222,8 @@ class Deployment:
     created_epoch: float
     api: RestApi
     description: str | None = None
+    http_api: HttpApi | None = None
+    """The HTTP API this deployment freezes (``api`` is then its shell: id and name)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from tollway.model.api import RestApi, StageSpec
 from tollway.model.functions import FunctionDef
+from tollway.model.http_api import HttpApi
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,11 +19,16 @@ class ImportedApi:
     template resource, ``"openapi#<title>"`` for a standalone OpenAPI document. The
     control plane derives the API id from it, so importing again updates, never
     duplicates. ``api.id`` is ignored on import.
+
+    An HTTP API has its definition in ``http_api`` and a ``RestApi`` of the same name (no
+    resources) in ``api``; its stages' ``method_settings`` are its route settings, keyed by
+    route key, ``*/*`` holding ``DefaultRouteSettings``.
     """
 
     key: str
     api: RestApi
     stages: tuple[StageSpec, ...] = ()
+    http_api: HttpApi | None = None
 
 
 @dataclass(frozen=True, slots=True)

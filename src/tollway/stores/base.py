@@ -14,6 +14,7 @@ from typing import Protocol
 
 from tollway.model.api import Deployment, RestApi, Stage
 from tollway.model.functions import FunctionDef
+from tollway.model.http_api import HttpApi
 from tollway.model.identity import Identity
 from tollway.model.imported import ManagementResource
 from tollway.model.plans import ApiKey, UsagePlan
@@ -22,12 +23,19 @@ from tollway.model.plans import ApiKey, UsagePlan
 @dataclass(frozen=True, slots=True)
 class ApiRecord:
     """A stored API: its id, the stable import key it was derived from, its current
-    (undeployed) definition, and the file it was last imported from, if any."""
+    (undeployed) definition, and the file it was last imported from, if any. An HTTP API's
+    definition is ``http_api``, beside a ``RestApi`` shell of the same id and name."""
 
     id: str
     key: str
     api: RestApi
     source: str | None = None
+    http_api: HttpApi | None = None
+
+    @property
+    def protocol(self) -> str:
+        """``REST`` or ``HTTP``."""
+        return "REST" if self.http_api is None else "HTTP"
 
 
 @dataclass(frozen=True, slots=True)
