@@ -195,6 +195,12 @@ class QuotaExceeded(GatewayError):
     default_message = "Limit Exceeded"
 
 
+class Forbidden(AccessDenied):
+    """403 ``{"message":"Forbidden"}``: what HTTP APIs answer when an authorizer refuses."""
+
+    default_message = "Forbidden"
+
+
 class ExpiredToken(GatewayError):
     """The SigV4 security token has expired: 403."""
 

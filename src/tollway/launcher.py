@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvloop
 
@@ -31,6 +32,7 @@ from tollway.dataplane.app import Gateway
 from tollway.dataplane.authorizers.cognito import UserPool, pool_for
 from tollway.dataplane.authorizers.iam import IdentityIndex
 from tollway.dataplane.authorizers.services import AuthServices
+from tollway.dataplane.http_api.snapshot import compile_http_stage
 from tollway.dataplane.integrations.http import HttpClient
 from tollway.dataplane.integrations.lambda_ import LambdaIntegration
 from tollway.dataplane.integrations.mock import MockIntegration
@@ -49,11 +51,15 @@ from tollway.functions.runtime.console import Console
 from tollway.functions.runtime.invoke_api import InvokeApi
 from tollway.functions.runtime.local import LocalExecutor
 from tollway.model.api import Deployment, Stage
+from tollway.model.http_api import DEFAULT_STAGE
 from tollway.state import open_state
 from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT, LocalBucket
 from tollway.state.redis import OnUnavailable
 from tollway.stores import open_store
 from tollway.supervisor import Supervisor, signal_ready
+
+if TYPE_CHECKING:
+    from tollway.dataplane.addressing import AnyStage
 
 log = logging.getLogger("tollway")
 
@@ -89,6 +95,10 @@ class ServeOptions:
     """``--identities FILE``: IAM identities besides the store's."""
     user_pools: dict[str, UserPool] = field(default_factory=dict)
     """``--user-pool-issuer`` / ``--user-pool-client-id`` by user pool ARN."""
+    jwt_issuers: dict[str, str] = field(default_factory=dict)
+    """``--jwt-issuer``: the issuer an HTTP API JWT authorizer names -> the local one."""
+    vpc_links: dict[str, str] = field(default_factory=dict)
+    """``--vpc-link``: a private integration's URI or VPC link id -> the URL serving it."""
     env_overrides: EnvOverrides | None = None
     """``--env-vars FILE``: environment values that override the functions' declared ones."""
     function_output: bool = True
@@ -103,8 +113,8 @@ class ServeOptions:
 def compile_served(
     stages: Iterable[tuple[Stage, Deployment]],
     api_ids: Collection[str] | None,
-    reuse: Iterable[ServedStage] = (),
-) -> list[ServedStage]:
+    reuse: Iterable[AnyStage] = (),
+) -> list[AnyStage]:
     """Compile every stage to serve; one broken stage is logged and skipped, never fatal.
 
     A stage of ``reuse`` (the world served so far) whose stage record and deployed API equal
@@ -122,19 +132,23 @@ def compile_served(
             served.append(previous)
             continue
         try:
-            served.append(compile_stage(stage, deployment, cache))
+            if deployment.http_api is not None:
+                served.append(compile_http_stage(stage, deployment))
+            else:
+                served.append(compile_stage(stage, deployment, cache))
         except TollwayError as exc:
             log.error("not serving stage %s of API %s: %s", stage.name, stage.api_id, exc)
     return served
 
 
-def _same_input(served: ServedStage, stage: Stage, deployment: Deployment) -> bool:
+def _same_input(served: AnyStage, stage: Stage, deployment: Deployment) -> bool:
     # The store gives the same RestApi object for an unchanged deployment; another reader
     # (another store object, the CLI's read before the workers start) is compared by value.
-    return served.stage == stage and (served.api is deployment.api or served.api == deployment.api)
+    defined = deployment.http_api if deployment.http_api is not None else deployment.api
+    return served.stage == stage and (served.api is defined or served.api == defined)
 
 
-def build_world(control: ControlPlane, options: ServeOptions, reuse: Iterable[ServedStage] = ()) -> World:
+def build_world(control: ControlPlane, options: ServeOptions, reuse: Iterable[AnyStage] = ()) -> World:
     """The world to serve, from one snapshot of the store: compiled stages, the key index,
     the identities (those of ``--identities FILE`` win a tie) and the functions (with
     ``--env-vars`` applied). Stages of ``reuse`` whose inputs did not change are kept
@@ -163,7 +177,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-Refresh = Callable[[Sequence[ServedStage]], Sequence[ServedStage]]
+Refresh = Callable[[Sequence["AnyStage"]], Sequence["AnyStage"]]
 """SIGHUP: read the configuration again (the files given to ``serve``, then the store) and
 give the stages to serve, reusing those of its argument that did not change; raises
 ``TollwayError`` when the new configuration is broken, and nothing changes."""
@@ -172,7 +186,7 @@ give the stages to serve, reusing those of its argument that did not change; rai
 def serve(
     options: ServeOptions,
     sock: socket.socket,
-    compiled: Sequence[ServedStage] = (),
+    compiled: Sequence[AnyStage] = (),
     refresh: Refresh | None = None,
 ) -> int:
     """Run the workers on ``sock`` until SIGINT/SIGTERM; returns the exit status.
@@ -185,7 +199,7 @@ def serve(
         uvloop.run(_worker(options, sock, compiled, refresh=refresh))
         return 0
 
-    def run_worker(stages: Sequence[ServedStage], ready_fd: int) -> None:
+    def run_worker(stages: Sequence[AnyStage], ready_fd: int) -> None:
         uvloop.run(_worker(options, sock, stages, ready_fd=ready_fd))
 
     return Supervisor(options.workers, compiled, run_worker, refresh).run()
@@ -194,7 +208,7 @@ def serve(
 async def _worker(
     options: ServeOptions,
     sock: socket.socket,
-    compiled: Sequence[ServedStage],
+    compiled: Sequence[AnyStage],
     *,
     refresh: Refresh | None = None,
     ready_fd: int | None = None,
@@ -232,7 +246,10 @@ async def _worker(
                 options.account_rate / options.workers, options.account_burst / options.workers
             ),
         ),
-        auth=AuthServices(executor=executor, user_pools=dict(options.user_pools)),
+        auth=AuthServices(
+            executor=executor, user_pools=dict(options.user_pools), jwt_issuers=dict(options.jwt_issuers)
+        ),
+        vpc_links=dict(options.vpc_links),
     )
     gateway = Gateway(services, InvokeApi(executor))
     gateway.install(world)
@@ -304,11 +321,12 @@ async def _worker(
     await services.access.state.close()
 
 
-def unmapped_user_pools(served: Sequence[ServedStage], pools: Mapping[str, UserPool]) -> list[str]:
+def unmapped_user_pools(served: Sequence[AnyStage], pools: Mapping[str, UserPool]) -> list[str]:
     """User pool ARNs of the served authorizers that no ``--user-pool-issuer`` maps."""
     arns = {
         arn
         for stage in served
+        if isinstance(stage, ServedStage)
         for authorizer in stage.api.authorizers
         if authorizer.type.upper() == "COGNITO_USER_POOLS"
         for arn in authorizer.provider_arns
@@ -338,13 +356,15 @@ async def watch_code(executor: LocalExecutor) -> None:
         await asyncio.sleep(WATCH_INTERVAL_S)
 
 
-def print_urls(stages: Sequence[ServedStage], host: str, port: int) -> None:
+def print_urls(stages: Sequence[AnyStage], host: str, port: int) -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    defaults = [served for served in stages if served.name == DEFAULT_STAGE]
     for served in stages:
+        prefix = "" if served.name == DEFAULT_STAGE else f"{served.name}/"
+        plain = f"http://{shown}:{port}/{prefix}" if prefix or len(defaults) == 1 else "(by host only)"
         print(
             f"  {served.api.name} ({served.api_id}) stage {served.name}: "
-            f"http://{shown}:{port}/{served.name}/  "
-            f"http://{served.api_id}.execute-api.localhost:{port}/{served.name}/",
+            f"{plain}  http://{served.api_id}.execute-api.localhost:{port}/{prefix}",
             flush=True,
         )
     sys.stdout.flush()

@@ -188,7 +188,7 @@ def _check_claims(claims: dict[str, Any], rules: JwtRules, now: float) -> None:
         wanted = (rules.token_use,) if isinstance(rules.token_use, str) else rules.token_use
         if claims.get("token_use") not in wanted:
             raise TokenRejected("wrong token_use")
-    if rules.scopes and not set(rules.scopes) & _token_scopes(claims):
+    if rules.scopes and not set(rules.scopes) & token_scopes(claims):
         raise TokenRejected("no required scope")
 
 
@@ -225,7 +225,7 @@ def _audience_matches(claims: dict[str, Any], audiences: tuple[str, ...]) -> boo
     return any(isinstance(value, str) and value in audiences for value in values)
 
 
-def _token_scopes(claims: dict[str, Any]) -> set[str]:
+def token_scopes(claims: dict[str, Any]) -> set[str]:
     scopes: set[str] = set()
     for name in ("scope", "scp"):
         value = claims.get(name)

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from tollway.controlplane.views import ImportOutcome
+    from tollway.dataplane.addressing import AnyStage
     from tollway.dataplane.authorizers.cognito import UserPool
-    from tollway.dataplane.snapshot import ServedStage
 
 
 def run(args: argparse.Namespace, store_url: str) -> int:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, store_url: str) -> int:
         return 0
     if command == "apis":
         for api in control.list_apis():
-            print(f"{api.id}\t{api.name}\t{api.key}")
+            print(f"{api.id}\t{api.name}\t{api.key}\t{api.protocol}")
         return 0
     if command in ("build", "invoke", "logs", "functions"):
         from tollway.cli import functions
@@ -106,6 +106,28 @@ def _user_pools(issuers: list[str], client_ids: list[str]) -> dict[str, UserPool
         default = pool_for(arn, {})
         pools[arn] = UserPool(issuer or default.issuer, tuple(clients))
     return pools
+
+
+def _jwt_issuers(items: list[str]) -> dict[str, str]:
+    """``--jwt-issuer ISSUER=LOCAL_URL`` by the issuer a JWT authorizer names."""
+    issuers = {}
+    for item in items:
+        issuer, sep, local = item.partition("=")
+        if not sep or not issuer or not local.startswith(("https://", "http://")):
+            raise SystemExit(f"tollway: --jwt-issuer expects ISSUER=http(s)://LOCAL_ISSUER, got {item!r}")
+        issuers[issuer.rstrip("/")] = local.rstrip("/")
+    return issuers
+
+
+def _vpc_links(items: list[str]) -> dict[str, str]:
+    """``--vpc-link NAME=URL`` by the integration URI or VPC link id it serves."""
+    links = {}
+    for item in items:
+        name, sep, url = item.partition("=")
+        if not sep or not name or not url.startswith(("https://", "http://")):
+            raise SystemExit(f"tollway: --vpc-link expects NAME=http(s)://HOST:PORT, got {item!r}")
+        links[name] = url.rstrip("/")
+    return links
 
 
 def _import(args: argparse.Namespace, control: ControlPlane, overrides: dict[str, str]) -> int:
@@ -176,6 +198,8 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         account_burst=args.account_burst,
         identities_file=args.identities,
         user_pools=user_pools,
+        jwt_issuers=_jwt_issuers(args.jwt_issuer or []),
+        vpc_links=_vpc_links(args.vpc_link or []),
         env_overrides=env,
         function_output=not args.quiet_functions,
         debug_port=args.debug_port,
@@ -193,7 +217,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
             file=sys.stderr,
         )
 
-    def refresh(current: Sequence[ServedStage]) -> Sequence[ServedStage]:
+    def refresh(current: Sequence[AnyStage]) -> Sequence[AnyStage]:
         """SIGHUP: the files imported again (all or nothing), then the store compiled."""
         if args.files:
             _warn_once(control.import_files(args.files, stage_name=args.stage, parameter_overrides=overrides))

@@ -125,6 +125,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="an app client whose tokens a user pool authorizer accepts (repeatable; default: any)",
     )
     serve.add_argument(
+        "--jwt-issuer",
+        action="append",
+        metavar="ISSUER=LOCAL_ISSUER_URL",
+        help="serve an HTTP API JWT authorizer's issuer from a local one: tokens must name "
+        "LOCAL_ISSUER_URL as iss, keys come from it (repeatable)",
+    )
+    serve.add_argument(
+        "--vpc-link",
+        action="append",
+        metavar="NAME=URL",
+        help="where an HTTP API private integration (VPC_LINK) is served: NAME is its "
+        "IntegrationUri (a listener's logical id or ARN) or its VPC link id (repeatable)",
+    )
+    serve.add_argument(
         "--account-rate",
         type=options.non_negative,
         default=ACCOUNT_RATE_LIMIT,

@@ -20,10 +20,13 @@ from tollway.controlplane.views import ImportOutcome
 from tollway.errors import DefinitionError
 from tollway.model import ids
 from tollway.model.api import Deployment, RestApi, Stage, StageSpec
+from tollway.model.http_api import DEFAULT_STAGE as HTTP_DEFAULT_STAGE
+from tollway.model.http_api import HttpApi
 from tollway.model.imported import ImportedApi, ImportResult
 from tollway.stores.base import ApiRecord, StoreWriter
 
 DEFAULT_STAGE = "prod"
+"""The stage a REST API of an OpenAPI file gets without ``--stage`` (HTTP APIs: ``$default``)."""
 
 
 @dataclass(slots=True)
@@ -31,7 +34,7 @@ class Applier:
     """Applies ImportResults through one open transaction ``tx``."""
 
     tx: StoreWriter
-    new_deployment: Callable[[StoreWriter, str, RestApi, str | None], Deployment]
+    new_deployment: Callable[[StoreWriter, str, RestApi, HttpApi | None, str | None], Deployment]
     stage_name: str | None = None
     deploy: bool = True
     now: float = 0.0
@@ -66,20 +69,27 @@ class Applier:
     def _apply_api(self, source: str, imported: ImportedApi) -> ImportOutcome:
         api_id = ids.api_id(imported.key)
         api = replace(imported.api, id=api_id)
-        self.tx.put_api(ApiRecord(id=api_id, key=imported.key, api=api, source=source))
-        specs = imported.stages or (StageSpec(self.stage_name or DEFAULT_STAGE),)
+        http_api = None if imported.http_api is None else replace(imported.http_api, id=api_id)
+        self.tx.put_api(ApiRecord(id=api_id, key=imported.key, api=api, source=source, http_api=http_api))
+        # An HTTP API declares its stages (SAM always does); one without is served nowhere,
+        # as in AWS, and its importer said so.
+        specs = imported.stages
+        if not specs and http_api is None:
+            specs = (StageSpec(self.stage_name or DEFAULT_STAGE),)
         for spec in specs:
-            problem = stage_name_problem(spec.name) or variables_problem(spec.variables)
+            http_default = http_api is not None and spec.name == HTTP_DEFAULT_STAGE
+            problem = None if http_default else stage_name_problem(spec.name)
+            problem = problem or variables_problem(spec.variables)
             if problem is not None:
                 raise DefinitionError(source, "", f"API {imported.key}: {problem}")
         names = tuple(spec.name for spec in specs)
         if not self.deploy:
             return ImportOutcome(source, api_id, api.name, imported.key, names)
-        deployment_ids = tuple(self._deploy_stage(source, api, spec) for spec in specs)
+        deployment_ids = tuple(self._deploy_stage(source, api, http_api, spec) for spec in specs)
         return ImportOutcome(source, api_id, api.name, imported.key, names, deployment_ids)
 
-    def _deploy_stage(self, source: str, api: RestApi, spec: StageSpec) -> str:
-        deployment_id = self._deployment_for(source, api, spec.name)
+    def _deploy_stage(self, source: str, api: RestApi, http_api: HttpApi | None, spec: StageSpec) -> str:
+        deployment_id = self._deployment_for(source, api, http_api, spec.name)
         self.tx.put_stage(
             Stage(
                 api_id=api.id,
@@ -94,20 +104,23 @@ class Applier:
         )
         return deployment_id
 
-    def _deployment_for(self, source: str, api: RestApi, stage_name: str) -> str:
+    def _deployment_for(self, source: str, api: RestApi, http_api: HttpApi | None, stage_name: str) -> str:
+        def same(deployment: Deployment | None) -> bool:
+            return deployment is not None and deployment.api == api and deployment.http_api == http_api
+
         current = self.tx.get_stage(api.id, stage_name)
         if current is not None:
             serving = self.tx.get_deployment(current.deployment_id)
-            if serving is not None and serving.api == api:
+            if serving is not None and same(serving):
                 return serving.id
         made = self._made.get(api.id)
-        if made is not None and made.api == api:
+        if made is not None and same(made):
             return made.id
         history = self.tx.list_deployments(api.id)
-        if history and history[-1].api == api:
+        if history and same(history[-1]):
             return history[-1].id
         try:
-            deployment = self.new_deployment(self.tx, api.id, api, f"imported from {source}")
+            deployment = self.new_deployment(self.tx, api.id, api, http_api, f"imported from {source}")
         except DefinitionError as exc:  # name the file, not the compiled API
             raise DefinitionError(source, exc.location, f"API {api.name!r}: {exc.problem}") from None
         self._made[api.id] = deployment

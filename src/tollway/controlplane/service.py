@@ -22,10 +22,12 @@ from tollway.controlplane.keyfile import apply_key_rows, parse_key_file
 from tollway.controlplane.plans import PlanChanges
 from tollway.controlplane.validate import stage_name_problem, variables_problem
 from tollway.controlplane.views import ApiSummary, ImportOutcome, ServingRecords
+from tollway.dataplane.http_api.snapshot import compile_http_stage
 from tollway.dataplane.snapshot import compile_stage
 from tollway.model.account import ACCOUNT_ID
 from tollway.model.api import Deployment, RestApi, Stage
 from tollway.model.functions import FunctionAlias, FunctionDef
+from tollway.model.http_api import DEFAULT_STAGE, HttpApi
 from tollway.model.identity import Identity
 from tollway.model.imported import ImportResult
 from tollway.model.plans import ApiKey, UsagePlan
@@ -38,7 +40,10 @@ def check_deployment(deployment: Deployment) -> None:
     """Compile a deployment as the data plane will (templates, patterns, gateway responses),
     so a definition that cannot be served is refused before anything is stored."""
     stage = Stage(api_id=deployment.api_id, name="check", deployment_id=deployment.id)
-    compile_stage(stage, deployment)
+    if deployment.http_api is not None:
+        compile_http_stage(stage, deployment)
+    else:
+        compile_stage(stage, deployment)
 
 
 class Importer(Protocol):
@@ -128,12 +133,16 @@ class ControlPlane:
         """Snapshot the API's current definition as a new deployment and point
         ``stage_name`` at it, creating the stage if needed. ``variables`` are set on the
         stage, replacing same-named ones and keeping the others."""
-        problem = stage_name_problem(stage_name) or variables_problem(variables or {})
+        problem = variables_problem(variables or {})
+        if stage_name != DEFAULT_STAGE:  # the one name only HTTP APIs may have
+            problem = stage_name_problem(stage_name) or problem
         if problem is not None:
             raise BadRequest(problem)
         with self.store.transaction() as tx:
             record = _api_or_raise(tx, api_id)
-            deployment = self._new_deployment(tx, api_id, record.api, description)
+            if stage_name == DEFAULT_STAGE and record.http_api is None:
+                raise BadRequest(stage_name_problem(stage_name) or "")
+            deployment = self._new_deployment(tx, api_id, record.api, record.http_api, description)
             stage = tx.get_stage(api_id, stage_name)
             if stage is None:
                 stage = Stage(api_id, stage_name, deployment.id, dict(variables or {}))
@@ -158,6 +167,7 @@ class ControlPlane:
                     description=r.api.description,
                     source=r.source,
                     stages=tuple(stages.get(r.id, ())),
+                    protocol=r.protocol,
                 )
                 for r in snap.list_apis()
             ]
@@ -217,7 +227,7 @@ class ControlPlane:
             deployment = snap.get_deployment(stage.deployment_id)
         if deployment is None:  # the store's foreign keys make this unreachable
             raise NotFound(f"Invalid Deployment identifier specified: {stage.deployment_id}")
-        return render_export(deployment.api, stage, flavor, fmt)
+        return render_export(deployment, stage, flavor, fmt)
 
     # -- functions -----------------------------------------------------------------
 
@@ -360,7 +370,7 @@ class ControlPlane:
     # -- helpers -------------------------------------------------------------------
 
     def _new_deployment(
-        self, tx: StoreWriter, api_id: str, api: RestApi, description: str | None
+        self, tx: StoreWriter, api_id: str, api: RestApi, http_api: HttpApi | None, description: str | None
     ) -> Deployment:
         deployment = Deployment(
             id=self._fresh_id(tx),
@@ -368,6 +378,7 @@ class ControlPlane:
             created_epoch=self._clock(),
             api=api,
             description=description,
+            http_api=http_api,
         )
         check_deployment(deployment)
         tx.put_deployment(deployment)

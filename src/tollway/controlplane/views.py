@@ -43,6 +43,8 @@ class ApiSummary:
     description: str | None
     source: str | None
     stages: tuple[str, ...]
+    protocol: str = "REST"
+    """``REST`` or ``HTTP``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,7 +74,32 @@ class AuthorizerContext:
     context: Mapping[str, str] = field(default_factory=dict)
     """The Lambda authorizer's ``context`` map, every value a string."""
     claims: Mapping[str, str] | None = None
-    """A user pool token's claims as strings (``COGNITO_USER_POOLS``)."""
+    """A user pool token's claims as strings (``COGNITO_USER_POOLS``; an HTTP API's ``jwt``),
+    or the signer's values (an HTTP API's ``iam``)."""
+    kind: str = ""
+    """How an HTTP API route authorized: ``jwt``, ``lambda`` or ``iam``; "" for REST APIs."""
+    scopes: tuple[str, ...] | list[str] | None = None
+    """The JWT's scopes (``jwt``), or None when it has none."""
+
+    def value(self, name: str) -> str | None:
+        """``$context.authorizer.NAME`` of an HTTP API mapping or identity source
+        (``claims.sub``, ``lambda.key``, ``iam.userArn``)."""
+        kind, _, key = name.partition(".")
+        if kind == "claims" or kind == self.kind == "iam":
+            return (self.claims or {}).get(key)
+        if kind == "lambda":
+            return self.context.get(key)
+        return self.context.get(name)
+
+    def v2_dict(self) -> dict[str, Any]:
+        """``requestContext.authorizer`` of a payload 2.0 event: ``{"jwt": {"claims", "scopes"}}``,
+        ``{"lambda": context}`` or ``{"iam": {...}}``."""
+        if self.kind == "jwt":
+            scopes = list(self.scopes) if self.scopes is not None else None
+            return {"jwt": {"claims": dict(self.claims or {}), "scopes": scopes}}
+        if self.kind == "iam":
+            return {"iam": dict(self.claims or {})}
+        return {"lambda": dict(self.context)}
 
     def as_dict(self) -> dict[str, Any]:
         """``$context.authorizer`` and a Lambda proxy event's ``requestContext.authorizer``:

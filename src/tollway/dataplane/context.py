@@ -17,6 +17,7 @@ from tollway.errors import GatewayError
 
 if TYPE_CHECKING:
     from tollway.auth.policy import Verdict
+    from tollway.dataplane.http_api.snapshot import CompiledRoute, ServedHttpStage
     from tollway.dataplane.mapping.overrides import Overrides
     from tollway.dataplane.snapshot import CompiledMethod, ServedStage
 
@@ -33,7 +34,7 @@ class RequestContext:
     time_epoch_ms: int
     """``$context.requestTimeEpoch``: when the request arrived."""
     served: ServedStage | None = None
-    """The API stage the request is addressed to (``address``)."""
+    """The REST API stage the request is addressed to (``address``)."""
     path: str = "/"
     """The request path within the stage (``/pets/1``), still percent-encoded, in its one
     normal spelling: what routing, authorization, policies and keys decide on (``address``)."""
@@ -91,3 +92,8 @@ class RequestContext:
     world: World = EMPTY_WORLD
     """The world installed when the request arrived: every step reads stages, keys and
     identities from it, so a swap while the request waits never mixes two worlds."""
+    http: ServedHttpStage | None = None
+    """The HTTP API stage the request is addressed to (``address``); one of ``served`` and
+    ``http`` is set once the request is addressed, and it picks the pipeline."""
+    route: CompiledRoute | None = None
+    """The HTTP API route the request matched (HTTP APIs' ``route``)."""

@@ -1,17 +1,23 @@
 """The request pipelines of tollway, one per API type, in order. Reading this file is reading
 the product.
 
+Every request arrives through ``parse -> address``; the stage it is addressed to picks its
+API type's pipeline (``serve``), and a request addressed to no stage runs REST's, whose
+answer to it is AWS's 403 ``Missing Authentication Token``.
+
 REST APIs (API Gateway v1):
 
-    parse -> address -> route -> resource_policy -> authorize -> api_key -> throttle
+    route -> resource_policy -> authorize -> api_key -> throttle
       -> validate -> static_answer -> map_request -> integrate -> map_response
     on any GatewayError: on_error (the API's gateway response); always, last: respond
 
-Steps still to come, in their places: cache_lookup / cache_store around the integration
-(after throttle, as AWS places the stage cache).
+HTTP APIs (API Gateway v2):
 
-HTTP APIs and WebSocket APIs get their own ``Pipeline`` here when they arrive, sharing the
-steps where AWS behaves the same (parse, address, respond; throttle with their own limits).
+    route (or a CORS preflight no route takes) -> authorize -> throttle -> integrate
+    on any GatewayError: on_error ({"message": ...} in AWS's words); always, last: respond
+
+Steps still to come, in their places: cache_lookup / cache_store around the integration
+(after throttle, as AWS places the stage cache). WebSocket APIs get their own ``Pipeline``.
 
 A step is one callable ``(ctx, services)``: it finishes synchronously and returns None, or
 returns the awaitable that finishes it (a Lambda authorizer's call, a shared throttle in
@@ -32,6 +38,12 @@ from tollway.dataplane.services import Services
 from tollway.dataplane.steps.address import address
 from tollway.dataplane.steps.api_key import api_key
 from tollway.dataplane.steps.authorize import authorize
+from tollway.dataplane.steps.http import authorize as http_authorize
+from tollway.dataplane.steps.http import integrate as http_integrate
+from tollway.dataplane.steps.http import on_error as http_on_error
+from tollway.dataplane.steps.http import respond as http_respond
+from tollway.dataplane.steps.http import route as http_route
+from tollway.dataplane.steps.http import throttle as http_throttle
 from tollway.dataplane.steps.integrate import integrate
 from tollway.dataplane.steps.map_request import map_request
 from tollway.dataplane.steps.map_response import map_response
@@ -111,11 +123,12 @@ class Pipeline:
             self.on_error(ctx, ApiConfigurationError(), services)
 
 
+ARRIVAL: tuple[Step, ...] = (parse, address)
+"""What every request goes through before its API type is known; neither step waits."""
+
 REST = Pipeline(
     "REST",
     steps=(
-        parse,
-        address,
         route,
         resource_policy,
         authorize,
@@ -131,3 +144,29 @@ REST = Pipeline(
     respond=respond,
 )
 """REST APIs (API Gateway v1), as AWS orders the checks of a method request."""
+
+HTTP = Pipeline(
+    "HTTP",
+    steps=(
+        http_route.route,
+        http_authorize.authorize,
+        http_throttle.throttle,
+        http_integrate.integrate,
+    ),
+    on_error=http_on_error.on_error,
+    respond=http_respond.respond,
+)
+"""HTTP APIs (API Gateway v2), as AWS orders a route's checks."""
+
+
+def serve(ctx: RequestContext, services: Services) -> Response | Awaitable[Response]:
+    """Address the request, then run its API type's pipeline (see the module docstring)."""
+    try:
+        for step in ARRIVAL:
+            step(ctx, services)
+    except Exception as exc:
+        REST._fail(ctx, services, exc)
+        REST.respond(ctx, services)
+        assert ctx.response is not None
+        return ctx.response
+    return (HTTP if ctx.http is not None else REST).run(ctx, services)

@@ -291,7 +291,7 @@ class HttpProtocol(asyncio.Protocol):
             return
         length = None if self._length is None else int(self._length)
         if length is not None and length > MAX_BODY_BYTES:
-            self._reject(413, "Request Too Long")
+            self._reject(413, self._too_large())
             return
         if self._expect is not None and version == "1.1":
             self._answer_expectation(length)
@@ -315,7 +315,7 @@ class HttpProtocol(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         self._body_size += len(body)
         if self._body_size > MAX_BODY_BYTES:
-            self._reject(413, "Request Too Long")
+            self._reject(413, self._too_large())
             return
         self._body.append(body)
         self._mark = self._server.tick
@@ -351,6 +351,11 @@ class HttpProtocol(asyncio.Protocol):
             self._transport.pause_reading()  # a pipelining client must wait for answers
 
     # internals
+    def _too_large(self) -> str:
+        """The 413 message of the API the request is addressed to (REST and HTTP APIs differ)."""
+        host = next((v for k, v in self._headers if k.lower() == "host"), "")
+        return self._gateway.too_large_message(self._url.decode("latin-1"), host)
+
     def _reject(self, status: int, message: str) -> None:
         """Answer an unparseable or oversized request and close (the stream cannot resync).
 

@@ -26,5 +26,7 @@ class Services:
     """The state backend usage plans' limits are counted in, and the account-level limit."""
     auth: AuthServices = field(default_factory=AuthServices)
     """Authorizer functions, their result caches and user pools' keys."""
+    vpc_links: Mapping[str, str] = field(default_factory=dict)
+    """A private integration's URI or VPC link id -> the URL it is served at (``--vpc-link``)."""
     world: World = EMPTY_WORLD
     """What is served now: stages, keys and plans, identities, functions."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 from tollway.auth.policy import Policy, PolicyError, compile_policy
 from tollway.dataplane.authorizers.compile import compile_authorizers
@@ -131,6 +131,7 @@ class CompiledMethod:
 class ServedStage:
     """A stage of an API as the data plane serves it: immutable, swapped atomically."""
 
+    api_kind: ClassVar[str] = "REST"
     api: RestApi
     stage: Stage
     routes: RouteIndex[CompiledMethod]

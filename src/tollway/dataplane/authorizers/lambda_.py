@@ -154,7 +154,7 @@ async def invoke(executor: Executor, authorizer: CompiledAuthorizer, event: byte
     except FunctionNotFound as exc:
         raise AuthorizerConfigurationError(detail=f"authorizer {authorizer.name}: {exc}") from None
     if result.function_error:
-        if _error_message(result.payload) == "Unauthorized":
+        if error_message(result.payload) == "Unauthorized":
             raise Unauthorized(detail=f"authorizer {authorizer.name} answered Unauthorized")
         raise AuthorizerConfigurationError(detail=f"authorizer {authorizer.name} failed")
     return parse_result(result.payload, authorizer.name)
@@ -200,7 +200,7 @@ def decide(result: AuthorizerResult, method_arn: str, resource_verdict: Verdict 
         raise AccessDenied()
 
 
-def _error_message(payload: bytes) -> str | None:
+def error_message(payload: bytes) -> str | None:
     try:
         document = json.loads(payload)
     except ValueError:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from tollway.dataplane.authorizers.cognito import UserPool
 from tollway.dataplane.authorizers.lambda_ import AuthorizerResult, ResultCache
+from tollway.dataplane.caller import AuthorizerContext
 from tollway.functions.runtime.executor import Executor
 
 if TYPE_CHECKING:
@@ -23,6 +24,10 @@ class AuthServices:
     claims: ResultCache[dict[str, str]] = field(default_factory=ResultCache)
     """Verified user pool tokens' claims, by authorizer, scopes and token, until the earlier
     of the authorizer's TTL and the token's expiry."""
+    http_cache: ResultCache[tuple[AuthorizerContext | None]] = field(default_factory=ResultCache)
+    """HTTP API Lambda authorizers' answers (None: refused), by authorizer and identity."""
+    jwt_issuers: dict[str, str] = field(default_factory=dict)
+    """Issuer a JWT authorizer names -> the issuer this machine reaches (``serve --jwt-issuer``)."""
     user_pools: dict[str, UserPool] = field(default_factory=dict)
     """User pool ARN -> issuer and app clients (``serve --user-pool-issuer/--user-pool-client-id``)."""
     _jwks: JwksCache | None = None

@@ -42,13 +42,13 @@ def throttle(ctx: RequestContext, services: Services) -> Awaitable[None] | None:
     decision = access.state.admit_now(*limits)
     if decision is None:
         return _shared(services, limits)
-    _apply(decision)
+    apply_decision(decision)
     access.account.take()
     return None
 
 
 async def _shared(services: Services, limits: tuple[list[Bucket], Quota | None, str | None, float]) -> None:
-    _apply(await services.access.state.admit(*limits))
+    apply_decision(await services.access.state.admit(*limits))
     services.access.account.take()
 
 
@@ -106,7 +106,7 @@ def _build(grant: Grant, method: CompiledMethod, now: float) -> Limits:
     return buckets, quota, usage_key(plan.id, key.id, today)
 
 
-def _apply(decision: Decision) -> None:
+def apply_decision(decision: Decision) -> None:
     if decision.allowed:
         return
     if decision.rejected_by == THROTTLED:

@@ -1,0 +1,1 @@
+"""The steps of the HTTP API pipeline (``pipelines.HTTP``), one module each."""
