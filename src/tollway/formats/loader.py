@@ -40,9 +40,10 @@ def import_file(
     """Import the APIs one file defines.
 
     ``stage_name`` names the stage of APIs that declare none (for an OpenAPI document,
-    default ``prod``; for a template, APIs without a declared stage get none when it is
-    not given). ``parameter_overrides`` set template parameters (an unknown name is an
-    error). Raises DefinitionError for anything tollway cannot import.
+    default ``prod``, ``$default`` for an HTTP API document; for a template, APIs without a
+    declared stage get none when it is not given). ``parameter_overrides`` set template
+    parameters (an unknown name is an error). Raises DefinitionError for anything tollway
+    cannot import.
     """
     _refuse_unrendered(path)
     doc = yamlio.load_file(path)
@@ -53,9 +54,9 @@ def import_file(
     if isinstance(doc, dict) and ("openapi" in doc or "swagger" in doc):
         _refuse_terraform(doc, path)
         if standalone.has_intrinsics(doc):
-            result = standalone.import_openapi_with_intrinsics(doc, path, stage_name=stage_name or "prod")
+            result = standalone.import_openapi_with_intrinsics(doc, path, stage_name=stage_name)
         else:
-            result = import_openapi_file(path, stage_name=stage_name or "prod")
+            result = import_openapi_file(path, stage_name=stage_name)
         return _with_unsupported_warning(result)
     raise DefinitionError(path, "", f"not an API definition: {describe(doc)}")
 

@@ -16,8 +16,10 @@ Decided by what changes behaviour a user would notice and what tollway really do
 - stages: ``CacheClusterEnabled`` and ``CachingEnabled`` method settings (no cache: every
   request reaches the integration), canary settings (every request goes to the stage's
   deployment);
-- ``AWS::ApiGateway::DomainName`` / ``BasePathMapping``: custom domain names are not
-  served (the stage answers at tollway's own addresses).
+- ``AWS::ApiGateway::DomainName`` / ``BasePathMapping`` and ``AWS::ApiGatewayV2::DomainName``
+  / ``ApiMapping``: custom domain names are not served (the stage answers at tollway's own
+  addresses);
+- HTTP APIs: ``DisableExecuteApiEndpoint`` (the default endpoint still answers).
 
 Ignored without a word because nothing observable changes on one machine: ``Role``,
 ``Policies``, ``Tags``, ``KmsKeyArn``, ``TracingConfig``, ``LoggingConfig``,
@@ -38,7 +40,12 @@ from tollway.model.imported import ImportedApi
 
 _FUNCTION_PROPERTIES = ("SnapStart", "TenancyConfig", "VpcConfig", "FileSystemConfigs")
 _PROVISIONED = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
-_DOMAIN_TYPES = ("AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping")
+_DOMAIN_TYPES = (
+    "AWS::ApiGateway::DomainName",
+    "AWS::ApiGateway::BasePathMapping",
+    "AWS::ApiGatewayV2::DomainName",
+    "AWS::ApiGatewayV2::ApiMapping",
+)
 _CANARY = {
     "AWS::ApiGateway::Stage": "CanarySetting",
     "AWS::ApiGateway::Deployment": "DeploymentCanarySettings",
@@ -57,10 +64,12 @@ def warning(source: str, items: Iterable[str]) -> str | None:
 
 
 def api_items(apis: Iterable[ImportedApi]) -> list[str]:
-    """What the imported REST APIs and their stages declare that tollway does not do."""
+    """What the imported REST and HTTP APIs and their stages declare that tollway does not do."""
     items = []
     for imported in apis:
         api, name = imported.api, imported.api.name
+        if imported.http_api is not None and imported.http_api.disable_execute_api_endpoint:
+            items.append(f"API {name}: DisableExecuteApiEndpoint (the default endpoint answers)")
         if api.minimum_compression_size is not None:
             items.append(f"API {name}: MinimumCompressionSize (responses are not compressed)")
         if api.disable_execute_api_endpoint:

@@ -193,18 +193,18 @@ Resources:
         import_file(path)
 
 
-def test_http_api_only_template_is_refused_naming_the_api(tmp_path: Path) -> None:
-    """Nothing in it can be served or invoked: refused, and the error says why."""
+def test_http_api_only_template_imports_the_http_api_and_warns_it_has_no_stage(tmp_path: Path) -> None:
+    """HTTP APIs are served now; one with no Stage resource is served at no stage by AWS."""
     path = write(
         tmp_path,
         "Resources:\n  H:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {ProtocolType: HTTP}\n",
     )
-    with pytest.raises(DefinitionError) as err:
-        import_file(path)
-    assert str(err.value) == (
-        f"{path}: /Resources/H: H (AWS::ApiGatewayV2::Api HTTP): HTTP APIs are served in a later "
-        "release of tollway, which serves REST APIs today"
-    )
+    result = import_file(path)
+    assert [(a.http_api is not None, a.api.name, a.stages) for a in result.apis] == [(True, "H", ())]
+    assert [w for w in result.warnings if "Stage" in w] == [
+        f"{path}: /Resources/H: HTTP API H has no AWS::ApiGatewayV2::Stage, so AWS serves it at no "
+        "stage; add a Stage (or import with --stage)"
+    ]
 
 
 def test_websocket_api_only_template_is_refused(tmp_path: Path) -> None:
@@ -218,7 +218,7 @@ def test_websocket_api_only_template_is_refused(tmp_path: Path) -> None:
         import_file(path)
 
 
-def test_http_api_template_with_a_function_imports_the_function_and_warns_once(tmp_path: Path) -> None:
+def test_http_and_websocket_template_with_a_function_imports_http_and_warns_once(tmp_path: Path) -> None:
     """``tollway invoke`` and ``build`` must work on a project whatever API types it declares."""
     path = write(
         tmp_path,
@@ -232,30 +232,33 @@ Resources:
     Properties: {Handler: app.handler, Runtime: python3.12, Code: .}
 """,
     )
-    result = import_file(path)
+    result = import_file(path, stage_name="dev")
     assert [fn.name for fn in result.functions] == ["Fn"]
-    assert result.apis == ()
+    assert [(a.key.rsplit("#", 1)[1], [s.name for s in a.stages]) for a in result.apis] == [("H", ["dev"])]
+    http_api = result.apis[0].http_api
+    assert http_api is not None and [(r.route_key, r.integration_id) for r in http_api.routes] == [
+        ("GET /a", None)
+    ]
     assert [w for w in result.warnings if "API" in w] == [
-        f"{path}: HTTP and WebSocket APIs are served in a later release of tollway, which serves "
-        "REST APIs today; skipped: H (AWS::ApiGatewayV2::Api HTTP), W (AWS::ApiGatewayV2::Api WEBSOCKET)"
+        f"{path}: WebSocket APIs are served in a later release of tollway, which serves "
+        "REST and HTTP APIs today; skipped: W (AWS::ApiGatewayV2::Api WEBSOCKET)"
     ]
 
 
-def test_rest_and_http_in_one_file_imports_rest_and_warns(tmp_path: Path) -> None:
+def test_rest_and_http_in_one_file_imports_both(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         """
 Resources:
   Rest: {Type: AWS::ApiGateway::RestApi, Properties: {Name: r}}
-  H: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: HTTP}}
+  H:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {ProtocolType: HTTP, Name: h, Target: "arn:aws:lambda:us-east-1:123456789012:function:f"}
 """,
     )
     result = import_file(path)
-    assert [a.api.name for a in result.apis] == ["r"]
-    assert list(result.warnings) == [
-        f"{path}: HTTP and WebSocket APIs are served in a later release of tollway, which serves "
-        "REST APIs today; skipped: H (AWS::ApiGatewayV2::Api HTTP)"
-    ]
+    assert [(a.api.name, a.http_api is not None) for a in result.apis] == [("r", False), ("h", True)]
+    assert list(result.warnings) == []
 
 
 def test_nested_stack_with_absent_child_and_no_api_is_refused(tmp_path: Path) -> None:

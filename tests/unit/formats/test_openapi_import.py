@@ -317,12 +317,13 @@ def test_import_openapi_file_keys_the_api_by_title_with_one_stage() -> None:
     assert result.warnings == ()
 
 
-def test_import_openapi_file_refuses_an_http_api_document_naming_the_value() -> None:
+def test_import_openapi_file_imports_an_http_api_document_as_an_http_api() -> None:
+    """Formerly refused; an HTTP API document now becomes an HTTP API on the $default stage."""
     path = str(FIXTURES / "http-api.yaml")
-    with pytest.raises(DefinitionError) as caught:
-        import_openapi_file(path)
-    assert caught.value.location == "/paths/~1items/get/x-amazon-apigateway-integration/payloadFormatVersion"
-    assert "HTTP API" in str(caught.value) and path in str(caught.value)
+    result = import_openapi_file(path, stage_name=None)
+    (api,) = result.apis
+    assert api.http_api is not None and api.key == f"openapi#{api.http_api.name}"
+    assert [s.name for s in api.stages] == ["$default"]
 
 
 def test_root_cors_extension_on_a_rest_document_is_ignored_with_a_warning() -> None:

@@ -143,7 +143,7 @@ Resources:
     assert "Path" in message
 
 
-def test_http_api_events_leave_their_python_function_importable(tmp_path: Path) -> None:
+def test_http_api_events_build_an_http_api_and_leave_the_function_importable(tmp_path: Path) -> None:
     """As ``sam local invoke`` does, a function behind an HTTP API is still invocable."""
     path = tmp_path / "template.yaml"
     path.write_text(
@@ -166,19 +166,15 @@ Resources:
     )
     result = import_file(str(path))
     assert [fn.name for fn in result.functions] == ["Fn"]
-    assert result.apis == ()
-    assert [w for w in result.warnings if "later release" in w] == [
-        f"{path}: HTTP and WebSocket APIs are served in a later release of tollway, which serves "
-        "REST APIs today; skipped: Http (AWS::Serverless::HttpApi), Fn event Get (HttpApi)"
-    ]
+    (api,) = result.apis
+    assert api.key.endswith("#Http") and [s.name for s in api.stages] == ["v1"]
+    assert api.http_api is not None and [r.route_key for r in api.http_api.routes] == ["GET /a"]
+    assert not [w for w in result.warnings if "later release" in w]
 
 
-def test_http_api_event_only_template_without_functions_to_run_is_refused(tmp_path: Path) -> None:
+def test_http_api_without_events_imports_with_no_routes(tmp_path: Path) -> None:
     path = tmp_path / "template.yaml"
     path.write_text("Resources:\n  H: {Type: AWS::Serverless::HttpApi, Properties: {}}\n", encoding="utf-8")
-    with pytest.raises(DefinitionError) as err:
-        import_file(str(path))
-    assert str(err.value) == (
-        f"{path}: /Resources/H: H (AWS::Serverless::HttpApi): HTTP APIs are served in a later release "
-        "of tollway, which serves REST APIs today"
-    )
+    (api,) = import_file(str(path)).apis
+    assert api.http_api is not None and api.http_api.routes == ()
+    assert [s.name for s in api.stages] == ["$default"]

@@ -2,11 +2,13 @@
 
 Values are stable fakes derived from the stack and logical id, so every import of the same
 file agrees. Where tollway itself serves the resource the fake is the real thing: ``Ref``
-of a RestApi is the id tollway gives that API, and a Lambda function's ARN names the
-function as the function runtime knows it: by its ``FunctionName``, else its logical id.
-Versions are numbered 1, 2, ... per function in template order, as CloudFormation would
-publish them into a new function. A Cognito user pool gets an id, ARN and issuer in
-Cognito's shapes, so an authorizer naming ``Fn::GetAtt Pool.Arn`` finds the pool's issuer.
+of a RestApi or an HTTP API (``AWS::ApiGatewayV2::Api``) is the id tollway gives that API,
+``Ref`` of an HTTP API integration is the id a route's ``Target`` names, and a Lambda
+function's ARN names the function as the function runtime knows it: by its
+``FunctionName``, else its logical id. Versions are numbered 1, 2, ... per function in
+template order, as CloudFormation would publish them into a new function. A Cognito user
+pool gets an id, ARN and issuer in Cognito's shapes, so an authorizer naming
+``Fn::GetAtt Pool.Arn`` finds the pool's issuer.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ _FUNCTION_ARN = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::.*
 SAM_TYPES = {
     "AWS::Serverless::Function": "AWS::Lambda::Function",
     "AWS::Serverless::Api": "AWS::ApiGateway::RestApi",
+    "AWS::Serverless::HttpApi": "AWS::ApiGatewayV2::Api",
     "AWS::Serverless::StateMachine": "AWS::StepFunctions::StateMachine",
     "AWS::Serverless::SimpleTable": "AWS::DynamoDB::Table",
     "AWS::Serverless::LayerVersion": "AWS::Lambda::LayerVersion",
@@ -65,6 +68,20 @@ _SHORT_ID_TYPES = frozenset(
         "AWS::ApiGateway::UsagePlan",
         "AWS::ApiGateway::VpcLink",
         "AWS::ApiGateway::ClientCertificate",
+    }
+)
+
+
+# AWS::ApiGatewayV2 children whose Ref is a short id (an integration's is what a route's
+# ``Target: integrations/ID`` names). An authorizer's Ref depends on its Name instead, so
+# that an authorizer declared in an OpenAPI body gets the same id (``http_import``).
+_V2_SHORT_ID_TYPES = frozenset(
+    {
+        "AWS::ApiGatewayV2::Integration",
+        "AWS::ApiGatewayV2::Route",
+        "AWS::ApiGatewayV2::Deployment",
+        "AWS::ApiGatewayV2::VpcLink",
+        "AWS::ApiGatewayV2::Model",
     }
 )
 
@@ -175,13 +192,19 @@ def _user_pool_attribute(logical_id: str, attribute: str) -> str | None:
 def ref_value(r: ResourceReader, logical_id: str) -> Any:
     """``Ref`` of a resource (its physical id as CloudFormation would report it)."""
     kind = r.resource_type(logical_id)
-    if kind == "AWS::ApiGateway::RestApi":
+    if kind in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"):
         return ids.api_id(api_key(r.stack_key, logical_id))
+    if kind == "AWS::ApiGatewayV2::Authorizer":
+        from tollway.formats.openapi.http_import import authorizer_id
+
+        return authorizer_id(_named(r, logical_id, "Name"))
+    if kind in _V2_SHORT_ID_TYPES:
+        return short_id(r.stack_key, logical_id)
     if kind in _SHORT_ID_TYPES:
         return short_id(r.stack_key, logical_id)
     if kind == "AWS::ApiGateway::Model":
         return _named(r, logical_id, "Name")
-    if kind == "AWS::ApiGateway::Stage":
+    if kind in ("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
         return _named(r, logical_id, "StageName")
     if kind == "AWS::Lambda::Alias":
         return f"{_function_arn(r, logical_id)}:{_named(r, logical_id, 'Name')}"
@@ -225,6 +248,17 @@ def attribute_value(r: ResourceReader, logical_id: str, attribute: str) -> Any:
         return _function_arn(r, logical_id)
     if kind == "AWS::ApiGateway::RestApi" and attribute == "RootResourceId":
         return ids.resource_id(ids.api_id(api_key(r.stack_key, logical_id)), "/")
+    if kind == "AWS::ApiGatewayV2::Api" and attribute == "ApiId":
+        return ref_value(r, logical_id)
+    if kind == "AWS::ApiGatewayV2::Api" and attribute == "ApiEndpoint":
+        return f"https://{ref_value(r, logical_id)}.execute-api.{REGION}.amazonaws.com"
+    if (kind, attribute) in (
+        ("AWS::ApiGatewayV2::Authorizer", "AuthorizerId"),
+        ("AWS::ApiGatewayV2::Integration", "IntegrationId"),
+        ("AWS::ApiGatewayV2::Route", "RouteId"),
+        ("AWS::ApiGatewayV2::VpcLink", "VpcLinkId"),
+    ):
+        return ref_value(r, logical_id)
     if (kind, attribute) in _ID_ATTRIBUTES:
         return ref_value(r, logical_id)  # RequestValidatorId, AuthorizerId...: the same as Ref
     if kind == USER_POOL and (value := _user_pool_attribute(logical_id, attribute)) is not None:

@@ -6,6 +6,12 @@ where it must know a value (``StageName`` and the like) from the ``parameter_val
 pass. Before the transform we only do what SAM CLI does for local files: inline
 ``DefinitionUri`` and ``AWS::Include`` documents, and stand placeholders in for code
 locations (a function's ``CodeUri`` need not exist to serve its API).
+
+REST and HTTP APIs are left to the translator (``AWS::Serverless::HttpApi``, ``Globals.HttpApi``
+and ``HttpApi`` events become ``AWS::ApiGatewayV2::Api`` with an OpenAPI body and its
+``AWS::ApiGatewayV2::Stage``, read by ``apigatewayv2``), except an ``HttpApi`` event naming a
+REST API, which is dropped with a warning. A WebSocket API is not served yet: it stays a
+bare ``AWS::ApiGatewayV2::Api`` so that a ``Ref`` to it resolves.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ LOCAL_KEY_PREFIX = "local/"
 the function reader finds the path again in the translator's output (``Code.S3Key``)."""
 
 
-_LATER_APIS = {"AWS::Serverless::HttpApi": "HTTP", "AWS::Serverless::WebSocketApi": "WEBSOCKET"}
+_LATER_APIS = {"AWS::Serverless::WebSocketApi": "WEBSOCKET"}
 
 
 def is_sam(doc: dict[str, Any]) -> bool:
@@ -72,9 +78,19 @@ def prepare(doc: dict[str, Any], source: str, warnings: list[str]) -> dict[str, 
         _placeholder_uri(function_globals, "CodeUri", local=True)
         function_globals.pop("Policies", None)
     resources = template.get("Resources")
-    for logical_id, resource in (resources if isinstance(resources, dict) else {}).items():
+    resources = resources if isinstance(resources, dict) else {}
+    rest_apis = {
+        lid
+        for lid, res in resources.items()
+        if isinstance(res, dict) and res.get("Type") == "AWS::Serverless::Api"
+    }
+    for logical_id, resource in resources.items():
         if isinstance(resource, dict) and isinstance(resource.get("Properties"), dict):
             _prepare_resource(logical_id, resource, source, function_globals, warnings)
+            if resource.get("Type") == "AWS::Serverless::Function":
+                _drop_http_events_on_rest_apis(
+                    logical_id, resource["Properties"], rest_apis, source, warnings
+                )
     return template
 
 
@@ -91,8 +107,7 @@ def _prepare_resource(
         props.pop("Policies", None)
     if kind == "AWS::Serverless::Function":
         _prepare_function(logical_id, props, function_globals)
-        _drop_http_api_events(props)
-    elif kind == "AWS::Serverless::Api":
+    elif kind in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
         _inline_definition_uri(logical_id, props, source, warnings)
     elif kind in _LATER_APIS:
         # Not served yet (``kinds`` names them in a warning): kept as a bare API resource,
@@ -126,17 +141,31 @@ def _prepare_function(logical_id: str, props: dict[str, Any], function_globals: 
     _placeholder_uri(props, "CodeUri", local=True)
 
 
-def _drop_http_api_events(props: dict[str, Any]) -> None:
-    # HTTP APIs are not served yet (``kinds`` names these events in a warning): the
-    # translator must not build one, nor write HTTP API routes into a REST API's body, as
-    # it does when an HttpApi event names one.
+def _drop_http_events_on_rest_apis(
+    logical_id: str, props: dict[str, Any], rest_apis: set[str], source: str, warnings: list[str]
+) -> None:
+    """Drop ``HttpApi`` events whose ``ApiId`` names a REST API (``AWS::Serverless::Api``).
+
+    The translator would write HTTP API routes (a ``$default`` path, payload 2.0
+    integrations) into the REST API's body, which API Gateway's REST import does not
+    accept; the event is skipped and named in a warning instead.
+    """
     events = props.get("Events")
-    if isinstance(events, dict):
-        props["Events"] = {
-            name: event
-            for name, event in events.items()
-            if not (isinstance(event, dict) and event.get("Type") == "HttpApi")
-        }
+    if not isinstance(events, dict):
+        return
+    kept: dict[str, Any] = {}
+    for name, event in events.items():
+        event_props = event.get("Properties") if isinstance(event, dict) else None
+        api = event_props.get("ApiId") if isinstance(event_props, dict) else None
+        target = api.get("Ref") if isinstance(api, dict) else None
+        if isinstance(event, dict) and event.get("Type") == "HttpApi" and target in rest_apis:
+            warnings.append(
+                f"{source}: /Resources/{logical_id}/Properties/Events/{name}: an HttpApi event names "
+                f"{target}, a REST API (AWS::Serverless::Api); skipped"
+            )
+            continue
+        kept[name] = event
+    props["Events"] = kept
 
 
 def _placeholder_uri(props: dict[str, Any], key: str, *, as_dict: bool = False, local: bool = False) -> None:

@@ -5,6 +5,7 @@ Such a file is written to be pulled into a template (``AWS::Include`` or a SAM
 next to it that names the file, so ``${MyFunction.Arn}`` becomes the same Lambda ARN it
 gets when the template is imported; with no such template every reference keeps its name
 as a placeholder. Either way the user is told to import the template for the full picture.
+An HTTP API document (``http_api_marker``) becomes an HTTP API, a REST one a REST API.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tollway.errors import DefinitionError
 from tollway.formats import yamlio
 from tollway.formats.cloudformation.apigateway import drop_sam_none_security, with_default_models
 from tollway.formats.cloudformation.intrinsics import Resolver, pseudo_parameters
@@ -36,19 +36,18 @@ def has_intrinsics(value: Any) -> bool:
     return False
 
 
-def import_openapi_with_intrinsics(doc: dict[str, Any], path: str, *, stage_name: str) -> ImportResult:
-    """Import ``doc`` (read from ``path``) as one REST API, intrinsics resolved."""
-    from tollway.formats.openapi import http_api_marker, rest_api_from_openapi
+def import_openapi_with_intrinsics(doc: dict[str, Any], path: str, *, stage_name: str | None) -> ImportResult:
+    """Import ``doc`` (read from ``path``) as one REST or HTTP API, intrinsics resolved.
 
-    marker = http_api_marker(doc)
-    if marker is not None:
-        where, reason = marker
-        problem = f"this is an HTTP API (API Gateway v2) document ({reason}); tollway serves REST APIs"
-        raise DefinitionError(path, where, problem)
+    A REST API's stage is ``stage_name`` (default ``prod``); an HTTP API's, ``stage_name``
+    or ``$default``.
+    """
+    from tollway.formats.openapi import http_api_marker, rest_api_from_openapi
+    from tollway.formats.openapi.files import import_http_document
+
     including = find_including_template(Path(path))
     resolver = _resolver(path, including)
     resolved = resolver.resolve(doc, "")
-    api = rest_api_from_openapi(with_default_models(drop_sam_none_security(resolved)), source=path)
     if including is not None:
         note = (
             f"{path}: CloudFormation intrinsics were resolved against {including}, which "
@@ -59,10 +58,14 @@ def import_openapi_with_intrinsics(doc: dict[str, Any], path: str, *, stage_name
             f"{path}: the document holds CloudFormation intrinsics and no template next to it "
             "includes it; references keep their names as placeholder values"
         )
+    notes = (note, *_dedupe(resolver.warnings, including is None))
+    if http_api_marker(doc) is not None:
+        return import_http_document(resolved, path, stage_name=stage_name, notes=notes)
+    api = rest_api_from_openapi(with_default_models(drop_sam_none_security(resolved)), source=path)
     return ImportResult(
         source=path,
-        apis=(ImportedApi(key=f"openapi#{api.name}", api=api, stages=(StageSpec(stage_name),)),),
-        warnings=(note, *_dedupe(resolver.warnings, including is None)),
+        apis=(ImportedApi(key=f"openapi#{api.name}", api=api, stages=(StageSpec(stage_name or "prod"),)),),
+        warnings=notes,
     )
 
 

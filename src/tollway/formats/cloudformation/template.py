@@ -1,11 +1,12 @@
 """Importing a CloudFormation or SAM template: the pieces put together in order.
 
 0. a CDK template's assets are read from their local folders (``cdk``);
-1. note the HTTP/WebSocket APIs, served in a later release (``kinds``): one warning, and
-   an error only when the template yields nothing else;
+1. note the WebSocket APIs, served in a later release (``kinds``): one warning, and an
+   error only when the template yields nothing else;
 2. parameter values: overrides, then ``Default``; pseudo parameters fixed (``intrinsics``);
 3. SAM templates are expanded to CloudFormation offline (``sam``);
-4. every enabled ``AWS::ApiGateway::RestApi`` becomes an ImportedApi with its stages;
+4. every enabled ``AWS::ApiGateway::RestApi`` becomes an ImportedApi with its stages, and
+   so does every HTTP ``AWS::ApiGatewayV2::Api`` (``apigatewayv2``);
    API-management resources are kept as data; Lambda functions become FunctionDefs
    (``functions``); nested stacks are followed when their child template is a local
    file; other resources are named once in a warning, and so are the settings tollway
@@ -20,7 +21,7 @@ from typing import Any
 
 from tollway.errors import DefinitionError
 from tollway.formats import unsupported
-from tollway.formats.cloudformation import cdk, kinds, nested, refs, sam
+from tollway.formats.cloudformation import apigatewayv2, cdk, kinds, nested, refs, sam
 from tollway.formats.cloudformation.apigateway import (
     REST_API,
     build_rest_api,
@@ -48,7 +49,8 @@ _CHILD_KINDS = {
     )
 }
 # Resources that are part of what tollway serves, or that do not change what it serves.
-# AWS::ApiGatewayV2::* belongs to the HTTP/WebSocket APIs ``kinds`` names in its own warning.
+# AWS::ApiGatewayV2::* belongs to the HTTP APIs (``apigatewayv2``) and the WebSocket APIs
+# ``kinds`` names in its own warning.
 _SILENT_PREFIXES = ("AWS::IAM::", "AWS::Logs::", "AWS::CloudFormation::", "AWS::CDK::", "AWS::ApiGatewayV2::")
 _SILENT_TYPES = {
     "AWS::Lambda::Function",
@@ -67,7 +69,7 @@ def import_template(
     parameter_overrides: Mapping[str, str] | None = None,
     import_file: nested.ImportFile,
 ) -> ImportResult:
-    """Import every REST API a CloudFormation/SAM template declares.
+    """Import every REST and HTTP API a CloudFormation/SAM template declares.
 
     APIs that declare no stage get ``stage_name`` as their one stage when it is given,
     else none (the caller then picks its default stage). ``import_file`` imports the
@@ -97,12 +99,12 @@ def import_template(
     management = _management(resolver)
     functions = read_functions(resolver, sam_doc)
     result = ImportResult(source=source, apis=tuple(apis), management=tuple(management), functions=functions)
-    usable = api_kinds.has_rest or bool(apis) or bool(functions)
+    usable = api_kinds.has_rest or api_kinds.has_http or bool(apis) or bool(functions)
     result = nested.follow_nested_stacks(resolver, result, has_rest=usable, import_file=import_file)
     if api_kinds.others and not (result.apis or result.functions or result.management):
         raise api_kinds.refusal(source)
     if not result.apis and kind_warning is None:
-        warnings.append(f"{source}: declares no REST API")
+        warnings.append(f"{source}: declares no REST or HTTP API")
     unemulated = _unemulated_warning(resolver)
     ignored = unsupported.warning(source, unsupported.template_items(resolver) + unsupported.api_items(apis))
     notes = [w for w in (unemulated, ignored) if w is not None]
@@ -188,7 +190,7 @@ def _import_apis(r: Resolver, stage_name: str | None) -> list[ImportedApi]:
             stages = (StageSpec(name=stage_name),)
         api = build_rest_api(r, lid, parts[lid])
         apis.append(ImportedApi(key=refs.api_key(r.stack_key, lid), api=api, stages=stages))
-    return apis
+    return apis + apigatewayv2.import_http_apis(r, stage_name)
 
 
 def _management(r: Resolver) -> list[ManagementResource]:
