@@ -1,5 +1,5 @@
 """The README's commands, run exactly as written: the first set-up command, the short tour
-and the paid example's tour, each line through bash in a fresh folder with `tollway` on the
+the HTTP API tour and the paid example's tour, each line through bash in a fresh folder with `tollway` on the
 PATH. Every command of those blocks must be known to this test (a new README line without a
 check here fails), and each is checked for what its comment promises.
 
@@ -193,6 +193,18 @@ SHORT_TOUR: dict[str, Check] = {
     "tollway export API_ID beta --type swagger --format json": lambda out: _json(out)["swagger"] == "2.0",  # type: ignore[index]
 }
 
+HTTP_TOUR: dict[str, Check] = {
+    "tollway serve examples/http_api/template.yaml --port 3003": lambda out: None,
+    "curl http://127.0.0.1:3003/hello/ann": lambda out: (
+        _json(out) == {"greeting": "hello ann", "route": "GET /hello/{name}", "stage": "$default"}
+    ),
+    'curl -X OPTIONS http://127.0.0.1:3003/hello/ann -H "Origin: https://example.com" '
+    '-H "Access-Control-Request-Method: GET" -o /dev/null -w "%{http_code}"': lambda out: (
+        out.strip() == "204"
+    ),
+    "curl http://127.0.0.1:3003/nothing": lambda out: _json(out) == {"message": "Not Found"},
+}
+
 TODAYS_USAGE = (
     "tollway usage PLAN_ID --start $(date -u +%F) --end $(date -u +%F) --state redis://127.0.0.1:6379/0"
 )
@@ -224,6 +236,10 @@ def walk(tour: Tour, commands: list[str], checks: dict[str, Check]) -> None:
 
 def test_the_short_tour_runs_as_written(tour: Tour) -> None:
     walk(tour, block_starting("tollway serve examples/petstore/openapi.yaml"), SHORT_TOUR)
+
+
+def test_the_http_api_tour_runs_as_written(tour: Tour) -> None:
+    walk(tour, block_starting("tollway serve examples/http_api/template.yaml"), HTTP_TOUR)
 
 
 def test_the_paid_tour_runs_as_written(tour: Tour) -> None:
