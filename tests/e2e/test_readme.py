@@ -1,6 +1,6 @@
-"""The README's commands, run exactly as written: the first set-up command, the short tour
-the HTTP API tour and the paid example's tour, each line through bash in a fresh folder with `tollway` on the
-PATH. Every command of those blocks must be known to this test (a new README line without a
+"""The README's commands, run exactly as written: the first set-up command, the short tour,
+the HTTP API tour and the paid example's tour, each line through bash in a fresh folder with
+`tollway` on the PATH. Every command of those blocks must be known to this test (a new README line without a
 check here fails), and each is checked for what its comment promises.
 
 The second set-up command, `bash .ci/run`, is what CI itself runs.
