@@ -7,11 +7,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from tollway.dataplane.app import Gateway
+from tollway.dataplane.authorizers.iam import IdentityIndex
 from tollway.dataplane.authorizers.services import AuthServices
 from tollway.dataplane.http_api.snapshot import ServedHttpStage, compile_http_stage
 from tollway.dataplane.integrations.lambda_ import LambdaIntegration
@@ -29,6 +35,7 @@ from tollway.model.http_api import (
     HttpIntegration,
     HttpRoute,
 )
+from tollway.model.identity import Identity
 
 FIXED_TIME = 1_700_000_000.25
 API = "httpapi001"
@@ -126,14 +133,16 @@ def backend() -> Backend:
     return Backend()
 
 
-def make_gateway(functions: Functions, backend: Backend, *stages: Any) -> Gateway:
+def make_gateway(
+    functions: Functions, backend: Backend, *stages: Any, clock: Any = lambda: FIXED_TIME
+) -> Gateway:
     services = Services(
         integrations={
             "AWS_PROXY": LambdaIntegration(functions),
             "HTTP_PROXY": backend,
             "MOCK": MockIntegration(),
         },
-        clock=lambda: FIXED_TIME,
+        clock=clock,
         auth=AuthServices(executor=functions),
     )
     gateway = Gateway(services)
@@ -472,3 +481,52 @@ async def test_private_integration_is_served_at_the_vpc_link_address(
     gateway.services.vpc_links = {"MyListener": "http://10.0.0.5:8080"}
     assert (await call(gateway, "GET", "/orders/1?x=2")).status == 200
     assert backend.requests[-1].url == "http://10.0.0.5:8080/orders/1?x=2"
+
+
+def _signed(method: str, path: str, who: Credentials) -> Request:
+    """A request SigV4-signed now (botocore signs with the wall clock)."""
+    aws = AWSRequest(method=method, url=f"http://127.0.0.1:3000{path}", headers={"Host": "127.0.0.1:3000"})
+    SigV4Auth(who, "execute-api", "us-east-1").add_auth(aws)
+    return Request(method, path, list(aws.headers.items()), b"", "10.1.2.3")
+
+
+async def test_aws_iam_route_needs_a_signer_whose_policy_allows_the_route(
+    functions: Functions, backend: Backend
+) -> None:
+    route = HttpRoute("GET /private", "i1", authorization_type="AWS_IAM")
+    stage = served(http_api(routes=(route, HttpRoute("GET /other", "i1"))))
+    gateway = make_gateway(functions, backend, stage, clock=time.time)
+    allowed = Credentials("AKIDHTTPAPI0000001", "secret-one")
+    denied = Credentials("AKIDHTTPAPI0000002", "secret-two")
+    only_private = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "execute-api:Invoke",
+                "Resource": f"arn:aws:execute-api:*:*:{API}/*/GET/private",
+            }
+        ],
+    }
+    elsewhere = {
+        **only_private,
+        "Statement": [{**only_private["Statement"][0], "Resource": "arn:aws:execute-api:*:*:other/*"}],
+    }
+    gateway.install(
+        replace(
+            gateway.world,
+            identities=IdentityIndex(
+                [
+                    Identity("ann", allowed.access_key, allowed.secret_key, policy=only_private),
+                    Identity("bob", denied.access_key, denied.secret_key, policy=elsewhere),
+                ]
+            ),
+        )
+    )
+    unsigned = await call(gateway, "GET", "/private")
+    assert unsigned.status == 403
+    assert not functions.events
+    assert (await gateway.handle(_signed("GET", "/private", allowed))).status == 200
+    iam = functions.last()["requestContext"]["authorizer"]["iam"]
+    assert (iam["accessKey"], iam["accountId"]) == (allowed.access_key, "123456789012")
+    assert message(await gateway.handle(_signed("GET", "/private", denied)))[0] == 403

@@ -119,7 +119,7 @@ class JwtAuth(RouteAuth):
         if self.scopes and not held & set(self.scopes):
             raise Forbidden(detail=f"authorizer {self.name}: the token has none of the route's scopes")
         texts = {str(name): _claim_text(value) for name, value in claims.items()}
-        scopes = sorted(held) if held else None
+        scopes = _scopes_in_order(claims) if held else None
         ctx.authorizer = AuthorizerContext(claims=texts, kind="jwt", scopes=scopes)
 
 
@@ -233,6 +233,16 @@ def _admit(ctx: RequestContext, answer: AuthorizerContext | None) -> None:
     if answer is None:
         raise Forbidden(detail="the Lambda authorizer refused the request")
     ctx.authorizer = answer
+
+
+def _scopes_in_order(claims: dict[str, Any]) -> list[str]:
+    """The token's scopes as it lists them (``scope`` then ``scp``), each once."""
+    ordered: list[str] = []
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        items = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
+        ordered.extend(item for item in items if isinstance(item, str) and item not in ordered)
+    return ordered
 
 
 def _claim_text(value: Any) -> str:

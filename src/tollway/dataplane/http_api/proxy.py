@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from tollway.dataplane.authorizers.http import context_value
-from tollway.dataplane.http_api.params import Sources
 from tollway.dataplane.integrations.forwarded import forwarded_headers
 from tollway.dataplane.integrations.headers import TRACE, proxy_request_headers, proxy_response_headers
 from tollway.dataplane.integrations.tracing import trace_header
@@ -103,8 +102,9 @@ def _split_query(raw: str) -> list[tuple[str, str]]:
     return pairs
 
 
-class RequestSources(Sources):
-    """What ``$request``, ``$context`` and ``$stageVariables`` name in a request mapping."""
+class RequestSources:
+    """What ``$request``, ``$context`` and ``$stageVariables`` name in a request mapping
+    (a ``params.Sources``)."""
 
     __slots__ = ("_body", "_ctx")
 
