@@ -104,16 +104,25 @@ def normalise(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
-def must_import(row: dict[str, str]) -> bool:
-    """A REST file that is a rendered API definition: it must import and serve its routes."""
+def must_import(row: dict[str, str], api_kind: str = "REST") -> bool:
+    """A file of ``api_kind`` (REST unless told: ``"HTTP"``) that is a rendered API
+    definition: it must import and serve its routes."""
     features = set(row["features"].split(","))
-    return row["api_kind"] == "REST" and not features & REFUSABLE_FEATURES
+    return row["api_kind"] == api_kind and not features & REFUSABLE_FEATURES
 
 
-def expected_routes(row: dict[str, str]) -> set[tuple[str, str]]:
-    """The MANIFEST routes a REST import must contain, as (METHOD, path)."""
+def expected_routes(row: dict[str, str], api_kind: str = "REST") -> set[tuple[str, str]]:
+    """The MANIFEST routes an import must contain, as (METHOD, path).
+
+    REST (the default): resources, so ``$default`` and WebSocket route keys are left out and
+    a trailing slash is ignored. HTTP: every route key as HTTP APIs write it, ``METHOD
+    /path`` as (METHOD, /path) and the default route (the MANIFEST writes ``ANY $default``,
+    the OpenAPI operation SAM writes for it, or ``$default``) as ``DEFAULT_ROUTE_KEY``.
+    """
     if row["routes"] in ("-", "?"):
         return set()
+    if api_kind == "HTTP":
+        return {http_route(listed) for listed in row["routes"].split(";") if listed.strip()}
     skip = NOT_CREATED_BY_AWS.get(row["path"], set())
     routes = set()
     for route in row["routes"].split(";"):
@@ -124,6 +133,27 @@ def expected_routes(row: dict[str, str]) -> set[tuple[str, str]]:
     return routes
 
 
+DEFAULT_ROUTE_KEY = ("$default", "")
+"""An HTTP API's ``$default`` route as (METHOD, path): it takes every request no other
+route matches."""
+PROBE_PATH = "/tollway-probe"
+"""A path no corpus route names: a request to it reaches the ``$default`` route."""
+
+
+def http_route(route_key: str) -> tuple[str, str]:
+    """An HTTP API route key (``GET /pets/{id}``, ``$default``, ``ANY $default``) as
+    (METHOD, path); the default route is ``DEFAULT_ROUTE_KEY``."""
+    method, _, path = route_key.strip().partition(" ")
+    if "$default" in (method, path.strip()):
+        return DEFAULT_ROUTE_KEY
+    return method.upper(), path.strip()
+
+
+def http_route_key(route: tuple[str, str]) -> str:
+    """(METHOD, path) as the HTTP API's route key (``HttpRoute.route_key``)."""
+    return "$default" if route == DEFAULT_ROUTE_KEY else " ".join(route)
+
+
 _GREEDY = re.compile(r"\{[^{}/]+\+\}")
 _PARAM = re.compile(r"\{[^{}/]+\}")
 
@@ -132,6 +162,14 @@ def request_for(method: str, path: str) -> tuple[str, str]:
     """A request the route serves: ``{x}`` is "1", ``{x+}`` is "a/b", ANY is sent as GET."""
     filled = _PARAM.sub("1", _GREEDY.sub("a/b", path))
     return ("GET" if method == "ANY" else method), filled
+
+
+def request_for_route(route: tuple[str, str]) -> tuple[str, str]:
+    """A request an HTTP API route (as ``http_route`` reads it) serves: as ``request_for``,
+    and for the ``$default`` route a GET of ``PROBE_PATH``, a path no other route names."""
+    if route == DEFAULT_ROUTE_KEY:
+        return "GET", PROBE_PATH
+    return request_for(*route)
 
 
 # A ``sitecustomize`` for the `tollway serve` the corpus walk starts: the corpus's HTTP

@@ -1,5 +1,6 @@
-"""Every REST file of the real-world corpus is served: the real `tollway serve` answers each
-route MANIFEST.tsv lists with something other than 403 ``Missing Authentication Token``.
+"""Every REST and HTTP API file of the real-world corpus is served: the real `tollway serve`
+answers each route MANIFEST.tsv lists with something other than "route not found" (403
+``Missing Authentication Token`` for a REST API, 404 ``Not Found`` for an HTTP API).
 
 The corpus holds templates, not handler code, so most answers are failures, and they must
 be AWS's: a Python function whose code is absent answers 502 as a broken function does
@@ -7,6 +8,14 @@ be AWS's: a Python function whose code is absent answers 502 as a broken functio
 ``provided``) answers 502 too and the server says why once per function, an AWS service
 integration answers 500. What matters is that every route is found and the answer has the
 shape of an API Gateway answer.
+
+A REST stage is asked at ``/restapis/{apiId}/{stage}/_user_request_/{path}``. An HTTP API is
+asked on its own host, ``{apiId}.execute-api.localhost:PORT``: ``/{stage}/{path}`` for a
+named stage, ``/{path}`` for ``$default``; route keys are requested as REST routes are
+(``{x}`` filled, ANY sent as GET), and the ``$default`` route at a path no route names. HTTP
+APIs answer their failures in their own shapes: 500 ``{"message":"Internal Server Error"}``
+for a function that cannot run or an AWS service integration, 401/403 from authorizers, 503
+or 504 for an unreachable URL; every failure body is ``{"message": ...}``.
 
 Several files share one server (files whose function names or API ids would collide go to
 different servers). Servers run with a guard that refuses connections beyond loopback: the
@@ -34,15 +43,19 @@ from corpus_support import (
     OVERRIDES,
     REFUSED_ON_DEPLOY,
     expected_routes,
+    http_route,
+    http_route_key,
     import_row,
     manifest_rows,
     must_import,
     network_guard,
     request_for,
+    request_for_route,
     require_corpus,
 )
 from support import free_port, tollway_cmd
 from tollway.controlplane.importing import DEFAULT_STAGE
+from tollway.model.http_api import DEFAULT_STAGE as HTTP_DEFAULT_STAGE
 from tollway.model.ids import api_id
 
 SERVERS = 16
@@ -50,6 +63,9 @@ SERVERS = 16
 name a function MyFunction, and a file with parameter overrides needs its own)."""
 START_TIMEOUT_S = 60.0
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
+NOT_FOUND = {"message": "Not Found"}
+"""What an HTTP API answers (404) to a request no route matches."""
+REST, HTTP = "REST", "HTTP"
 CANNOT_RUN = re.compile(r"function (\S+) cannot run")
 # Statuses a gateway answers for a route it found when the backend is absent or broken,
 # or when the request lacks what the method requires (a key, a token, a signature).
@@ -58,14 +74,18 @@ FAILURE_STATUSES = {400, 401, 403, 415, 429, 500, 502, 503, 504}
 
 @dataclass
 class CorpusFile:
-    """One REST file of the corpus and where its stages answer."""
+    """One REST or HTTP API file of the corpus and where its stages answer."""
 
     relative: str
     overrides: dict[str, str]
     routes: set[tuple[str, str]]
+    """The MANIFEST's routes, as ``expected_routes`` reads them for ``kind``."""
     stages: list[tuple[str, str]]
     """(API id, stage name) of every stage the file deploys."""
     functions: set[str]
+    kind: str = REST
+    not_imported: set[tuple[str, str]] = field(default_factory=set)
+    """HTTP: MANIFEST routes no imported HTTP API of the file has (a product problem)."""
 
     @property
     def path(self) -> str:
@@ -99,10 +119,36 @@ def _corpus_file(row: dict[str, str]) -> CorpusFile:
     )
 
 
+def _http_corpus_file(row: dict[str, str]) -> CorpusFile:
+    """An HTTP API file: its HTTP APIs' stages (an HTTP API with no stage is served nowhere:
+    ``serve`` deploys no default stage for it) and the MANIFEST routes its import lacks."""
+    result = import_row(row)
+    http_apis = [imported for imported in result.apis if imported.http_api is not None]
+    assert http_apis, f"{row['path']}: no HTTP API imported: {result.warnings}"
+    stages = [(api_id(imported.key), spec.name) for imported in http_apis for spec in imported.stages]
+    imported_routes = {http_route(r.route_key) for i in http_apis if i.http_api for r in i.http_api.routes}
+    routes = expected_routes(row, HTTP)
+    return CorpusFile(
+        row["path"],
+        OVERRIDES.get(row["path"], {}),
+        routes,
+        stages,
+        {f.name for f in result.functions},
+        kind=HTTP,
+        not_imported=routes - imported_routes,
+    )
+
+
+def _http_files() -> list[CorpusFile]:
+    rows = [r for r in manifest_rows() if must_import(r, HTTP) and r["path"] not in REFUSED_ON_DEPLOY]
+    return [f for f in map(_http_corpus_file, rows) if f.routes]
+
+
 def _plan() -> list[Batch]:
     rows = [r for r in manifest_rows() if must_import(r) and r["path"] not in REFUSED_ON_DEPLOY]
     batches = [Batch() for _ in range(SERVERS)]
     files = [f for f in map(_corpus_file, rows) if f.routes]
+    files += [f for f in _http_files() if f.stages]  # unstaged ones: see test_unstaged_http_apis
     names = Counter(name for f in files for name in f.functions)
     # The most constrained first: files with overrides (a server of their own), then those
     # whose function names many files share.
@@ -125,6 +171,10 @@ class Server:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rpartition(":")[2])
 
     def stop(self) -> str:
         """Stop the server; its standard error (warnings and log lines)."""
@@ -224,6 +274,43 @@ def _ask(
     return response
 
 
+def _ask_http(
+    client: httpx.Client, server: Server, api: str, stage: str, route: tuple[str, str]
+) -> httpx.Response:
+    """One request to an HTTP API route, on the API's host: ``/{stage}/path`` for a named
+    stage, ``/path`` for ``$default``."""
+    verb, request_path = request_for_route(route)
+    prefix = "" if stage == HTTP_DEFAULT_STAGE else f"/{stage}"
+    body = b"{}" if verb in ("POST", "PUT", "PATCH") else b""
+    headers = {"Host": f"{api}.execute-api.localhost:{server.port}"}
+    if body:
+        headers["Content-Type"] = "application/json"
+    return client.request(verb, f"{server.url}{prefix}{request_path}", content=body, headers=headers)
+
+
+def _asked(
+    client: httpx.Client,
+    server: Server,
+    corpus_file: CorpusFile,
+    api: str,
+    stage: str,
+    route: tuple[str, str],
+) -> httpx.Response:
+    if corpus_file.kind == HTTP:
+        return _ask_http(client, server, api, stage, route)
+    return _ask(client, server, api, stage, *route)
+
+
+def _shown(corpus_file: CorpusFile, api: str, stage: str, route: tuple[str, str]) -> str:
+    """The request, as a report names it."""
+    if corpus_file.kind == HTTP:
+        verb, request_path = request_for_route(route)
+        prefix = "" if stage == HTTP_DEFAULT_STAGE else f"/{stage}"
+        return f"{verb} {prefix}{request_path} (Host {api}.execute-api.localhost)"
+    verb, request_path = request_for(*route)
+    return f"{verb} /restapis/{api}/{stage}/_user_request_{request_path}"
+
+
 def _signed(verb: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
@@ -255,23 +342,63 @@ def _problem(response: httpx.Response) -> str | None:
     return None
 
 
+def _http_problem(response: httpx.Response) -> str | None:
+    """What is wrong with an HTTP API route's answer, or None when it is a found route's:
+    2xx, or a failure status with HTTP APIs' ``{"message": ...}`` body."""
+    doc = _json(response)
+    status = response.status_code
+    if status == 404 and doc == NOT_FOUND:
+        return "404 Not Found: the route was not found"
+    if status == 403 and doc == MISSING_TOKEN:
+        return "403 Missing Authentication Token: the stage was not found"
+    if status >= 400 and not (isinstance(doc, dict) and isinstance(doc.get("message"), str)):
+        return f"{status} without API Gateway's {{'message': ...}} body: {response.text[:200]!r}"
+    if not (200 <= status < 300 or status in FAILURE_STATUSES):
+        return f"unexpected status {status}: {response.text[:200]!r}"
+    return None
+
+
+def _problem_of(corpus_file: CorpusFile, response: httpx.Response) -> str | None:
+    return (_http_problem if corpus_file.kind == HTTP else _problem)(response)
+
+
+def _route_name(corpus_file: CorpusFile, route: tuple[str, str]) -> str:
+    return http_route_key(route) if corpus_file.kind == HTTP else " ".join(route)
+
+
+def _is_broken(corpus_file: CorpusFile, response: httpx.Response) -> bool:
+    """A failing function's answer: 502 on a REST API, 500 (or any 5xx) on an HTTP API."""
+    if corpus_file.kind == HTTP:
+        return response.status_code >= 500
+    return response.status_code == 502
+
+
 @pytest.mark.parametrize("served", range(SERVERS), indirect=True, ids=lambda i: f"server{i}")
 def test_every_listed_route_is_served(served: tuple[Batch, Server]) -> None:
     batch, server = served
     problems: list[str] = []
-    broken: list[tuple[str, str, str, str]] = []
+    broken: list[tuple[CorpusFile, str, str, tuple[str, str]]] = []
     with httpx.Client(timeout=60.0) as client:
         for corpus_file in batch.files:
-            for method, path in sorted(corpus_file.routes):
-                answers = [(a, s, _ask(client, server, a, s, method, path)) for a, s in corpus_file.stages]
-                found = [(a, s, r) for a, s, r in answers if _problem(r) is None]
+            problems += [
+                f"{corpus_file.relative}: {_route_name(corpus_file, route)}: listed, but not imported"
+                for route in sorted(corpus_file.not_imported)
+            ]
+            for route in sorted(corpus_file.routes):
+                answers = [
+                    (a, s, _asked(client, server, corpus_file, a, s, route)) for a, s in corpus_file.stages
+                ]
+                found = [(a, s, r) for a, s, r in answers if _problem_of(corpus_file, r) is None]
                 if not found:
-                    shown = "; ".join(f"{s}: {_problem(r)}" for _, s, r in answers)
-                    problems.append(f"{corpus_file.relative}: {method} {path}: {shown}")
-                broken += [(a, s, method, path) for a, s, r in found if r.status_code == 502]
+                    shown = "; ".join(
+                        f"{_shown(corpus_file, a, s, route)}: {_problem_of(corpus_file, r)}"
+                        for a, s, r in answers
+                    )
+                    problems.append(f"{corpus_file.relative}: {_route_name(corpus_file, route)}: {shown}")
+                broken += [(corpus_file, a, s, route) for a, s, r in found if _is_broken(corpus_file, r)]
         # A second call of each failing function: the reason must not be logged again.
-        for api, stage, method, path in broken:
-            _ask(client, server, api, stage, method, path)
+        for corpus_file, api, stage, route in broken:
+            _asked(client, server, corpus_file, api, stage, route)
     log = server.stop()
     assert not problems, "\n".join(problems)
     repeated = {name: n for name, n in Counter(CANNOT_RUN.findall(log)).items() if n > 1}
@@ -296,3 +423,20 @@ def test_a_function_on_another_runtime_answers_502_and_is_logged_once(
         log = server.stop()
     assert [(r.status_code, _json(r)) for r in answers] == [(502, {"message": "Internal server error"})] * 3
     assert len(CANNOT_RUN.findall(log)) == 1, log
+
+
+def test_every_http_file_is_planned(plan: list[Batch]) -> None:
+    """The walk covers the MANIFEST's HTTP API files (the Lambda test event is no template,
+    and is refused as ``must_import`` says), each on some server."""
+    planned = {f.relative for b in plan for f in b.files if f.kind == HTTP}
+    staged = {f.relative for f in _http_files() if f.stages}
+    assert planned == staged
+    assert planned, "no HTTP API file of the corpus is served"
+
+
+def test_unstaged_http_apis_import(plan: list[Batch]) -> None:
+    """An HTTP API file whose APIs have no stage imports (``_http_files`` asserts it), but is
+    served nowhere: AWS serves an HTTP API only at a stage, and so does tollway."""
+    unstaged = [f.relative for f in _http_files() if not f.stages]
+    if unstaged:
+        pytest.skip(f"imported, but served nowhere (no stage), so not requested: {unstaged}")

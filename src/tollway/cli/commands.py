@@ -150,6 +150,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
 
     env = project.env_overrides(args)
     user_pools = _user_pools(args.user_pool_issuer or [], args.user_pool_client_id or [])
+    vpc_links = _vpc_links(args.vpc_link or [])
     if args.identities:
         from tollway.formats.identities import load_identities_file
 
@@ -181,6 +182,12 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
             "which cannot be reached offline",
             file=sys.stderr,
         )
+    for where in launcher.unmapped_vpc_links(served, vpc_links):
+        print(
+            f"tollway: warning: private integration of {where} has no address; give it with "
+            f"--vpc-link {where.rsplit(': ', 1)[1]}=http://HOST:PORT (it answers 500 until then)",
+            file=sys.stderr,
+        )
     launcher.print_urls(served, args.host, port)
     options = launcher.ServeOptions(
         host=args.host,
@@ -199,7 +206,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         identities_file=args.identities,
         user_pools=user_pools,
         jwt_issuers=_jwt_issuers(args.jwt_issuer or []),
-        vpc_links=_vpc_links(args.vpc_link or []),
+        vpc_links=vpc_links,
         env_overrides=env,
         function_output=not args.quiet_functions,
         debug_port=args.debug_port,

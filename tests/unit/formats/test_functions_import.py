@@ -108,7 +108,8 @@ def test_non_python_function_is_imported_with_its_runtime_and_named_in_one_warni
     named = [w for w in result.warnings if "Python functions only" in w]
     assert named == [
         f"{SAM}: tollway runs Python functions only; these fail when invoked, as a function whose "
-        "runtime cannot start (502 behind a Lambda proxy integration): NodeFunction (runtime nodejs20.x)"
+        "runtime cannot start (502 behind a REST API's Lambda proxy integration, 500 behind an HTTP API's): "
+        "NodeFunction (runtime nodejs20.x)"
     ]
     assert not [w for w in result.warnings if "NodeFunction" in w and w not in named]
 

@@ -353,7 +353,7 @@ def _summary_warnings(reader: _Reader) -> None:
         listed = ", ".join(f"{name} ({describe(runtime)})" for name, runtime in reader.not_run.items())
         reader.warn(
             f"{PYTHON_ONLY}; these fail when invoked, as a function whose runtime cannot start "
-            f"(502 behind a Lambda proxy integration): {listed}"
+            f"(502 behind a REST API's Lambda proxy integration, 500 behind an HTTP API's): {listed}"
         )
     for runtime, names in reader.other_pythons.items():
         reader.warn(f"{', '.join(names)}: {runtime} runs on the installed Python {INSTALLED}")

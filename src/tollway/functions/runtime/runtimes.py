@@ -42,7 +42,10 @@ class UnsupportedRuntimes:
         if name not in self._logged:
             self._logged.add(name)
             log.warning(
-                "function %s cannot run: %s; its invocations fail (502 behind Lambda proxy)", name, why
+                "function %s cannot run: %s; its invocations fail "
+                "(502 behind a REST API, 500 behind an HTTP API)",
+                name,
+                why,
             )
         doc = {
             "errorMessage": f"RequestId: {request_id} Error: {why}",
