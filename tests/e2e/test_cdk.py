@@ -46,7 +46,7 @@ def server(assembly: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def _api_ids(running: Running) -> dict[str, str]:
     listed = run_cli("--store", running.store, "apis", "list")
     assert listed.returncode == 0, listed.stderr
-    return {name: api_id for api_id, name, _ in (line.split("\t") for line in listed.stdout.splitlines())}
+    return {fields[1]: fields[0] for fields in (line.split("\t") for line in listed.stdout.splitlines())}
 
 
 def _get(running: Running, api: str, path: str, method: str = "GET") -> httpx.Response:
