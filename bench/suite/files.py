@@ -346,6 +346,59 @@ def sam_functions(folder: Path, names: list[str], authorizer: str = "") -> Path:
     return write(folder / "template.json", json.dumps(doc))
 
 
+def sam_http_function(folder: Path) -> Path:
+    """A SAM template: the Python handler at GET /hello of an implicit HTTP API (API Gateway v2,
+    a function's ``HttpApi`` event, payload format 2.0), served by its auto-deployed ``$default``
+    stage at the root (no stage segment in the path), code in folder/code."""
+    write(folder / "code" / "handler.py", HANDLER)
+    event = {"Path": "/hello", "Method": "get", "PayloadFormatVersion": "2.0"}
+    resources = {
+        "Fnhello": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "CodeUri": "code/",
+                "Handler": "handler.lambda_handler",
+                "Runtime": "python3.11",
+                "Events": {"Get": {"Type": "HttpApi", "Properties": event}},
+            },
+        }
+    }
+    doc = {"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}
+    return write(folder / "template.json", json.dumps(doc))
+
+
+def http_api_proxy(folder: Path, upstream_port: int) -> Path:
+    """CloudFormation: an HTTP API (``AWS::ApiGatewayV2::Api``) whose ``ANY /{proxy+}`` route is an
+    HTTP_PROXY integration to the upstream (``{proxy}`` path variable), stage ``$default``
+    (auto-deployed, served at the root): GET /proxy reaches the upstream's /proxy."""
+    resources = {
+        "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": "bench", "ProtocolType": "HTTP"}},
+        "Upstream": {
+            "Type": "AWS::ApiGatewayV2::Integration",
+            "Properties": {
+                "ApiId": {"Ref": "Api"},
+                "IntegrationType": "HTTP_PROXY",
+                "IntegrationMethod": "ANY",
+                "IntegrationUri": f"http://127.0.0.1:{upstream_port}/{{proxy}}",
+                "PayloadFormatVersion": "1.0",
+            },
+        },
+        "Route": {
+            "Type": "AWS::ApiGatewayV2::Route",
+            "Properties": {
+                "ApiId": {"Ref": "Api"},
+                "RouteKey": "ANY /{proxy+}",
+                "Target": {"Fn::Join": ["/", ["integrations", {"Ref": "Upstream"}]]},
+            },
+        },
+        "Stage": {
+            "Type": "AWS::ApiGatewayV2::Stage",
+            "Properties": {"ApiId": {"Ref": "Api"}, "StageName": "$default", "AutoDeploy": True},
+        },
+    }
+    return write(folder / "http_proxy.json", json.dumps({"Resources": resources}))
+
+
 def sam_realistic(folder: Path) -> Path:
     """A SAM template: POST /hello (stage Prod) needs an API key that a plan grants, passes a Lambda
     TOKEN authorizer (300 s result cache), has its body validated against ``VALIDATE_SCHEMA``,

@@ -270,6 +270,9 @@ TOLLWAY_PATHS = {
     "authorizer": "/Prod/hello",
     "realistic": "/Prod/hello",
     "lambda_cold": "/Prod/{name}",
+    # HTTP APIs: the $default stage is served at the root, with no stage segment.
+    "http_lambda": "/hello",
+    "http_proxy": "/proxy",
     "large_get": "/prod/large_get",
     "large_post": "/prod/large_post",
     **{f"routes_{groups * 10}": f"/prod{files.route_request(groups)}" for groups in (1, 100)},
@@ -279,6 +282,7 @@ TOLLWAY_SCENARIOS = frozenset(
     {
         *("mock", "proxy", "lambda_warm", "lambda_cold", "vtl", "key_plan", "authorizer", "validate"),
         *("realistic", "routes", "large_body", "connections", "config_scale"),
+        *("http_lambda", "http_proxy"),
     }
 )
 
@@ -296,6 +300,10 @@ def _tollway_file(scenario: str, folder: Path, upstream_port: int, jwt: bool = F
         return files.tollway_key_plan(folder)
     if scenario == "realistic":
         return files.sam_realistic(folder)
+    if scenario == "http_lambda":
+        return files.sam_http_function(folder)
+    if scenario == "http_proxy":
+        return files.http_api_proxy(folder, upstream_port)
     if scenario.startswith("large_"):
         return files.tollway_large(folder, upstream_port)
     if scenario.startswith("routes_"):
@@ -404,7 +412,7 @@ def tollway_peer(workers: int, state: str | None = None, jwt: bool = False) -> P
         cmd += ["--account-rate", "10000000", "--account-burst", "10000000"]
         if state:
             cmd += ["--state", state]
-        if scenario.startswith("lambda") or scenario in ("authorizer", "realistic"):
+        if scenario.startswith("lambda") or scenario in ("authorizer", "realistic", "http_lambda"):
             # Up to one instance per connection, as serverless-offline makes: the default (16 per
             # worker) answers the extra concurrent requests 429, as Lambda throttles. Per worker,
             # as connections do not spread evenly over the workers; instances start on demand.

@@ -25,7 +25,7 @@ from suite.peers import Context, Peer, Running
 from suite.results import INVALID, MISSING, NOT_AVAILABLE, Row, Sample
 from suite.scenarios import BY_NAME, SCENARIOS, Scenario, Variant, probe_verdict
 
-UPSTREAM_SCENARIOS = {"proxy", "vtl", "large_body"}
+UPSTREAM_SCENARIOS = {"proxy", "vtl", "large_body", "http_proxy"}
 FILES_PER_PEER = 256
 """Open files a peer needs besides one per connection (its own files, upstream connections)."""
 

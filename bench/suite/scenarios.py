@@ -164,6 +164,19 @@ SCENARIOS = [
         baseline="lambda_warm",
     ),
     Scenario(
+        "http_lambda",
+        "HTTP API (API Gateway v2): a function's HttpApi event, payload format 2.0, to the same "
+        "warm Python handler as lambda_warm, stage $default at the root",
+        functions=True,
+        baseline="lambda_warm",
+    ),
+    Scenario(
+        "http_proxy",
+        "HTTP API (API Gateway v2): route ANY /{proxy+}, an HTTP_PROXY integration to the same "
+        "upstream as proxy ({proxy} path variable), stage $default at the root",
+        baseline="proxy",
+    ),
+    Scenario(
         "routes",
         "GET 5 levels deep (2 {param} levels) in the last of N groups of 10 resources (literal, "
         "{param} and greedy {proxy+}, each a MOCK GET): an API of 1,000 resources against one of 10",
