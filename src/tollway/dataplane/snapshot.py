@@ -11,7 +11,7 @@ them through one ``CompileCache``: a thousand APIs with the same MOCK template p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Literal, NamedTuple
 
@@ -34,7 +34,7 @@ from tollway.dataplane.routing.index import RouteIndex
 from tollway.dataplane.validation.rules import RequestCheck, compile_validation
 from tollway.errors import ApiConfigurationError, DefinitionError
 from tollway.functions.runtime.arn import function_from_uri
-from tollway.model import Deployment, Integration, IntegrationResponse, Method, RestApi, Stage
+from tollway.model import Deployment, Integration, IntegrationResponse, Method, MethodSetting, RestApi, Stage
 from tollway.model.account import ACCOUNT_ID, REGION
 from tollway.model.ids import resource_id
 from tollway.state.base import Bucket
@@ -200,11 +200,18 @@ def stage_bucket(stage: Stage, resource_path: str, verb: str) -> Bucket | None:
     neither level (or set negative, which the console shows as "no limit") is the account
     default (10,000 rps, burst 5,000)."""
     settings = stage.method_settings
-    levels = [
+    levels = (
         settings.get(f"{resource_path}/{verb}"),
         settings.get(f"{resource_path}/*"),
         settings.get("*/*"),
-    ]
+    )
+    return settings_bucket(f"s:{stage.api_id}:{stage.name}:{resource_path}/{verb}", levels)
+
+
+def settings_bucket(key: str, levels: Sequence[MethodSetting | None]) -> Bucket | None:
+    """The bucket of throttle settings given from the most to the least specific level, each
+    value taken from the first level that sets it (a negative one counting as unset), the
+    account's for a value no level sets; None when no level sets either."""
     rates = [level.throttling_rate_limit for level in levels if level is not None]
     bursts = [level.throttling_burst_limit for level in levels if level is not None]
     rate = next((value for value in rates if value is not None and value >= 0), None)
@@ -212,7 +219,7 @@ def stage_bucket(stage: Stage, resource_path: str, verb: str) -> Bucket | None:
     if rate is None and burst is None:
         return None
     return Bucket(
-        f"s:{stage.api_id}:{stage.name}:{resource_path}/{verb}",
+        key,
         ACCOUNT_RATE_LIMIT if rate is None else rate,
         ACCOUNT_BURST_LIMIT if burst is None else burst,
     )

@@ -26,13 +26,12 @@ from tollway.dataplane.http_api.params import (
     compile_response_mapping,
 )
 from tollway.dataplane.http_api.routes import RouteTable, compile_routes
-from tollway.dataplane.snapshot import substitute_stage_variables
+from tollway.dataplane.snapshot import settings_bucket, substitute_stage_variables
 from tollway.errors import DefinitionError
 from tollway.functions.runtime.arn import function_from_uri, parse_function
 from tollway.model.api import Deployment, Stage
 from tollway.model.http_api import DEFAULT_STAGE, MAX_TIMEOUT_MS, HttpApi, HttpIntegration, HttpRoute
 from tollway.state.base import Bucket
-from tollway.state.local_bucket import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
 
 LAMBDA = "AWS_PROXY"
 HTTP_PROXY = "HTTP_PROXY"
@@ -178,15 +177,5 @@ def route_bucket(stage: Stage, route_key: str) -> Bucket | None:
     ``RouteSettings`` of the route win over ``DefaultRouteSettings`` (``*/*``), one value at a
     time; a value set at neither level is the account's (10,000 rps, burst 5,000)."""
     settings = stage.method_settings
-    levels = [settings.get(route_key), settings.get("*/*")]
-    rates = [level.throttling_rate_limit for level in levels if level is not None]
-    bursts = [level.throttling_burst_limit for level in levels if level is not None]
-    rate = next((value for value in rates if value is not None and value >= 0), None)
-    burst = next((value for value in bursts if value is not None and value >= 0), None)
-    if rate is None and burst is None:
-        return None
-    return Bucket(
-        f"s:{stage.api_id}:{stage.name}:{route_key}",
-        ACCOUNT_RATE_LIMIT if rate is None else rate,
-        ACCOUNT_BURST_LIMIT if burst is None else burst,
-    )
+    levels = (settings.get(route_key), settings.get("*/*"))
+    return settings_bucket(f"s:{stage.api_id}:{stage.name}:{route_key}", levels)
