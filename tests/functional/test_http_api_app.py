@@ -530,3 +530,13 @@ async def test_aws_iam_route_needs_a_signer_whose_policy_allows_the_route(
     iam = functions.last()["requestContext"]["authorizer"]["iam"]
     assert (iam["accessKey"], iam["accountId"]) == (allowed.access_key, "123456789012")
     assert message(await gateway.handle(_signed("GET", "/private", denied)))[0] == 403
+
+
+async def test_http_proxy_path_variables_are_sent_encoded(functions: Functions, backend: Backend) -> None:
+    integration = HttpIntegration(
+        "p", "HTTP_PROXY", "http://b.local/items/{name}", payload_format_version="1.0"
+    )
+    api = http_api(routes=(HttpRoute("GET /items/{name}", "p"),), integrations=(integration,))
+    gateway = make_gateway(functions, backend, served(api))
+    assert (await call(gateway, "GET", "/items/a%20b")).status == 200
+    assert backend.requests[-1].url == "http://b.local/items/a%20b"

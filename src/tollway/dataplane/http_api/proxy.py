@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import orjson
 
@@ -43,7 +44,7 @@ def proxy_request(
             names = " or ".join(integration.private)
             raise ApiConfigurationError(detail=f"private integration: no serve --vpc-link {names}=URL")
         target = found
-    url = _fill(target, ctx.raw_path_params or ctx.path_params)
+    url = _fill(target, ctx.path_params)
     path = ctx.raw_path or ctx.path
     headers = proxy_request_headers(ctx.headers, {})
     mapping = integration.request_mapping
@@ -81,11 +82,17 @@ def proxy_response(
 
 
 def _fill(url: str, params: dict[str, str]) -> str:
+    """``url`` with its path variables replaced by the (decoded) path parameters, encoded
+    again for a URL path (a space is ``%20``; a greedy value keeps its slashes)."""
     if "{" not in url:
         return url
     for name, value in params.items():
-        url = url.replace("{" + name + "}", value).replace("{" + name + "+}", value)
+        encoded = quote(value, safe=_PATH_SAFE)
+        url = url.replace("{" + name + "}", encoded).replace("{" + name + "+}", encoded)
     return url
+
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def _origin(url: str) -> str:
