@@ -540,3 +540,27 @@ async def test_http_proxy_path_variables_are_sent_encoded(functions: Functions, 
     gateway = make_gateway(functions, backend, served(api))
     assert (await call(gateway, "GET", "/items/a%20b")).status == 200
     assert backend.requests[-1].url == "http://b.local/items/a%20b"
+
+
+async def test_a_trailing_slash_does_not_escape_an_iam_deny_of_the_route(
+    functions: Functions, backend: Backend
+) -> None:
+    """The route ARN is the matched path without its trailing slash, as REST's methodArn: a
+    Deny of GET/private holds for /private/, which the route serves too."""
+    route = HttpRoute("GET /private", "i1", authorization_type="AWS_IAM")
+    gateway = make_gateway(functions, backend, served(http_api(routes=(route,))), clock=time.time)
+    who = Credentials("AKIDHTTPAPI0000003", "secret-three")
+    statements = [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "execute-api:Invoke",
+            "Resource": f"arn:aws:execute-api:*:*:{API}/*/GET/private",
+        },
+    ]
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    identities = IdentityIndex([Identity("eve", who.access_key, who.secret_key, policy=policy)])
+    gateway.install(replace(gateway.world, identities=identities))
+    for path in ("/private", "/private/"):
+        assert message(await gateway.handle(_signed("GET", path, who)))[0] == 403, path
+    assert not functions.events

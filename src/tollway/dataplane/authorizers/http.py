@@ -35,6 +35,7 @@ from tollway.auth import sigv4
 from tollway.dataplane.authorizers import iam
 from tollway.dataplane.authorizers import lambda_ as functions
 from tollway.dataplane.authorizers.compile import MAX_TTL_SECONDS
+from tollway.dataplane.authorizers.request import condition_context, request_arn
 from tollway.dataplane.caller import AuthorizerContext
 from tollway.errors import (
     AccessDenied,
@@ -45,7 +46,7 @@ from tollway.errors import (
     Unauthorized,
 )
 from tollway.functions.runtime.arn import function_from_uri, parse_function
-from tollway.model.account import ACCOUNT_ID, REGION
+from tollway.model.account import ACCOUNT_ID
 from tollway.model.http_api import HttpApi, HttpAuthorizer, HttpRoute
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class LambdaAuth(RouteAuth):
         executor = services.auth.executor
         if executor is None:
             raise AuthorizerConfigurationError(detail="no function runtime for Lambda authorizers")
-        arn = route_arn(ctx)
+        arn = request_arn(ctx)
         event = authorizer_event(ctx, self.payload_format_version, arn, values)
         payload = await _run(executor, self, event)
         answer = parse_authorizer_answer(payload, self.name, simple=self.simple, route_arn=arn)
@@ -190,7 +191,7 @@ class IamAuth(RouteAuth):
         principal = identities.principal(verified.credentials.access_key_id)
         assert principal is not None
         try:
-            iam.decide(principal, None, route_arn(ctx), {"aws:SourceIp": request.source_ip})
+            iam.decide(principal, None, request_arn(ctx), condition_context(ctx, now))
         except AccessDenied as exc:
             raise Forbidden(exc.message, detail="identity policy does not allow the route") from None
         ctx.identity = principal.identity
@@ -304,16 +305,6 @@ def context_value(ctx: RequestContext, name: str) -> str | None:
     if name.startswith("authorizer.") and ctx.authorizer is not None:
         return ctx.authorizer.value(name.removeprefix("authorizer."))
     return None
-
-
-def route_arn(ctx: RequestContext) -> str:
-    """``arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}{path}``: the resource
-    an IAM policy (of an identity or a Lambda authorizer) allows or denies."""
-    http = ctx.http
-    assert http is not None
-    return (
-        f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{http.api_id}/{http.name}/{ctx.request.method}{ctx.path}"
-    )
 
 
 def parse_source(text: str, source: str, where: str) -> Source:

@@ -10,10 +10,10 @@ from tollway.model.account import ACCOUNT_ID, REGION
 
 
 def request_arn(ctx: RequestContext) -> str:
-    """The methodArn of this request: the path the router matched, in this stage, without a
-    trailing slash (routing ignores it, so ``/admin/`` is ``/admin`` to every policy too: a
-    Deny of ``GET/admin`` is not escaped by a slash)."""
-    served = ctx.served
+    """The methodArn (an HTTP API's routeArn) of this request: the path the router matched,
+    in this stage, without a trailing slash (routing ignores it, so ``/admin/`` is ``/admin``
+    to every policy too: a Deny of ``GET/admin`` is not escaped by a slash)."""
+    served = ctx.served if ctx.served is not None else ctx.http
     assert served is not None
     path = ctx.path
     if len(path) > 1 and path.endswith("/"):
