@@ -334,8 +334,9 @@ def unmapped_user_pools(served: Sequence[AnyStage], pools: Mapping[str, UserPool
     return sorted(arn for arn in arns if arn not in pools)
 
 
-def unmapped_vpc_links(served: Sequence[AnyStage], links: Mapping[str, str]) -> list[str]:
-    """``api stage route: NAME`` of each served private integration no ``--vpc-link`` serves."""
+def unmapped_vpc_links(served: Sequence[AnyStage], links: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(``api stage route``, the name ``--vpc-link`` would give it by) of each served private
+    integration no ``--vpc-link`` serves."""
     found = []
     for stage in served:
         if isinstance(stage, ServedStage):
@@ -343,7 +344,7 @@ def unmapped_vpc_links(served: Sequence[AnyStage], links: Mapping[str, str]) -> 
         for route in stage.routes.values():
             private = route.integration.private if route.integration is not None else ()
             if private and not any(name in links for name in private):
-                found.append(f"{stage.api.name} {stage.name} {route.route_key}: {private[0]}")
+                found.append((f"{stage.api.name} {stage.name} {route.route_key}", private[0]))
     return found
 
 

@@ -188,7 +188,7 @@ def _check_claims(claims: dict[str, Any], rules: JwtRules, now: float) -> None:
         wanted = (rules.token_use,) if isinstance(rules.token_use, str) else rules.token_use
         if claims.get("token_use") not in wanted:
             raise TokenRejected("wrong token_use")
-    if rules.scopes and not set(rules.scopes) & token_scopes(claims):
+    if rules.scopes and not set(rules.scopes).intersection(token_scopes(claims)):
         raise TokenRejected("no required scope")
 
 
@@ -225,12 +225,14 @@ def _audience_matches(claims: dict[str, Any], audiences: tuple[str, ...]) -> boo
     return any(isinstance(value, str) and value in audiences for value in values)
 
 
-def token_scopes(claims: dict[str, Any]) -> set[str]:
-    scopes: set[str] = set()
+def token_scopes(claims: dict[str, Any]) -> list[str]:
+    """The token's scopes as it lists them (``scope``, a space-separated string, then ``scp``,
+    a string or a list), each once."""
+    scopes: list[str] = []
     for name in ("scope", "scp"):
         value = claims.get(name)
-        if isinstance(value, str):
-            scopes.update(value.split())
-        elif isinstance(value, list):
-            scopes.update(item for item in value if isinstance(item, str))
+        items = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
+        for item in items:
+            if isinstance(item, str) and item not in scopes:
+                scopes.append(item)
     return scopes

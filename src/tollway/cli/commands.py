@@ -108,26 +108,16 @@ def _user_pools(issuers: list[str], client_ids: list[str]) -> dict[str, UserPool
     return pools
 
 
-def _jwt_issuers(items: list[str]) -> dict[str, str]:
-    """``--jwt-issuer ISSUER=LOCAL_URL`` by the issuer a JWT authorizer names."""
-    issuers = {}
-    for item in items:
-        issuer, sep, local = item.partition("=")
-        if not sep or not issuer or not local.startswith(("https://", "http://")):
-            raise SystemExit(f"tollway: --jwt-issuer expects ISSUER=http(s)://LOCAL_ISSUER, got {item!r}")
-        issuers[issuer.rstrip("/")] = local.rstrip("/")
-    return issuers
-
-
-def _vpc_links(items: list[str]) -> dict[str, str]:
-    """``--vpc-link NAME=URL`` by the integration URI or VPC link id it serves."""
-    links = {}
+def _url_map(items: list[str], option: str, expects: str) -> dict[str, str]:
+    """``NAME=http(s)://...`` items of ``option`` (``--jwt-issuer``, ``--vpc-link``) by NAME,
+    both without a trailing slash."""
+    found = {}
     for item in items:
         name, sep, url = item.partition("=")
         if not sep or not name or not url.startswith(("https://", "http://")):
-            raise SystemExit(f"tollway: --vpc-link expects NAME=http(s)://HOST:PORT, got {item!r}")
-        links[name] = url.rstrip("/")
-    return links
+            raise SystemExit(f"tollway: {option} expects {expects}, got {item!r}")
+        found[name.rstrip("/")] = url.rstrip("/")
+    return found
 
 
 def _import(args: argparse.Namespace, control: ControlPlane, overrides: dict[str, str]) -> int:
@@ -150,7 +140,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
 
     env = project.env_overrides(args)
     user_pools = _user_pools(args.user_pool_issuer or [], args.user_pool_client_id or [])
-    vpc_links = _vpc_links(args.vpc_link or [])
+    vpc_links = _url_map(args.vpc_link or [], "--vpc-link", "NAME=http(s)://HOST:PORT")
     if args.identities:
         from tollway.formats.identities import load_identities_file
 
@@ -182,10 +172,10 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
             "which cannot be reached offline",
             file=sys.stderr,
         )
-    for where in launcher.unmapped_vpc_links(served, vpc_links):
+    for where, name in launcher.unmapped_vpc_links(served, vpc_links):
         print(
-            f"tollway: warning: private integration of {where} has no address; give it with "
-            f"--vpc-link {where.rsplit(': ', 1)[1]}=http://HOST:PORT (it answers 500 until then)",
+            f"tollway: warning: private integration of {where}: {name} has no address; give it with "
+            f"--vpc-link {name}=http://HOST:PORT (it answers 500 until then)",
             file=sys.stderr,
         )
     launcher.print_urls(served, args.host, port)
@@ -205,7 +195,7 @@ def _serve(args: argparse.Namespace, control: ControlPlane, store_url: str, over
         account_burst=args.account_burst,
         identities_file=args.identities,
         user_pools=user_pools,
-        jwt_issuers=_jwt_issuers(args.jwt_issuer or []),
+        jwt_issuers=_url_map(args.jwt_issuer or [], "--jwt-issuer", "ISSUER=http(s)://LOCAL_ISSUER"),
         vpc_links=vpc_links,
         env_overrides=env,
         function_output=not args.quiet_functions,

@@ -31,7 +31,6 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tollway.auth import sigv4
 from tollway.dataplane.authorizers import iam
 from tollway.dataplane.authorizers import lambda_ as functions
 from tollway.dataplane.authorizers.compile import MAX_TTL_SECONDS
@@ -117,10 +116,10 @@ class JwtAuth(RouteAuth):
             log.warning("authorizer %s: keys of %s unavailable: %s", self.name, issuer, exc)
             raise Unauthorized(detail=f"authorizer {self.name}: keys unavailable") from None
         held = token_scopes(claims)
-        if self.scopes and not held & set(self.scopes):
+        if self.scopes and not set(self.scopes).intersection(held):
             raise Forbidden(detail=f"authorizer {self.name}: the token has none of the route's scopes")
         texts = {str(name): _claim_text(value) for name, value in claims.items()}
-        scopes = _scopes_in_order(claims) if held else None
+        scopes = held or None
         ctx.authorizer = AuthorizerContext(claims=texts, kind="jwt", scopes=scopes)
 
 
@@ -172,24 +171,11 @@ class IamAuth(RouteAuth):
     """``AWS_IAM``: a SigV4 signature of a known identity whose policies allow the route."""
 
     def check(self, ctx: RequestContext, services: Services) -> None:
-        identities = ctx.world.identities
-        request = ctx.request
-        raw_path, _, raw_query = request.target.partition("?")
         now = services.clock()
         try:
-            verified = sigv4.verify(
-                request.method,
-                raw_path,
-                raw_query,
-                request.headers,
-                request.body,
-                identities.credentials,
-                now,
-            )
+            principal = iam.signer(ctx.request, ctx.world.identities, now)
         except GatewayError as exc:
             raise Forbidden(exc.message, detail=f"SigV4: {exc.message}") from None
-        principal = identities.principal(verified.credentials.access_key_id)
-        assert principal is not None
         try:
             iam.decide(principal, None, request_arn(ctx), condition_context(ctx, now))
         except AccessDenied as exc:
@@ -234,16 +220,6 @@ def _admit(ctx: RequestContext, answer: AuthorizerContext | None) -> None:
     if answer is None:
         raise Forbidden(detail="the Lambda authorizer refused the request")
     ctx.authorizer = answer
-
-
-def _scopes_in_order(claims: dict[str, Any]) -> list[str]:
-    """The token's scopes as it lists them (``scope`` then ``scp``), each once."""
-    ordered: list[str] = []
-    for name in ("scope", "scp"):
-        value = claims.get(name)
-        items = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
-        ordered.extend(item for item in items if isinstance(item, str) and item not in ordered)
-    return ordered
 
 
 def _claim_text(value: Any) -> str:

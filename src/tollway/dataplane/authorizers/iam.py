@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from tollway.auth import sigv4
 from tollway.auth.policy import Policy, PolicyError, Verdict, compile_policy
 from tollway.auth.sigv4 import Credentials
 from tollway.dataplane.caller import CallerIdentity
+from tollway.dataplane.messages import Request
 from tollway.errors import AccessDenied
 from tollway.model.account import ACCOUNT_ID
 from tollway.model.identity import Identity
@@ -60,6 +62,18 @@ class IdentityIndex:
 
     def __len__(self) -> int:
         return len(self._by_key)
+
+
+def signer(request: Request, identities: IdentityIndex, now: float) -> Principal:
+    """The identity whose SigV4 signature ``request`` carries; ``sigv4.verify``'s errors
+    (AWS's messages) for a missing, malformed, expired or wrong signature."""
+    raw_path, _, raw_query = request.target.partition("?")
+    verified = sigv4.verify(
+        request.method, raw_path, raw_query, request.headers, request.body, identities.credentials, now
+    )
+    principal = identities.principal(verified.credentials.access_key_id)
+    assert principal is not None  # verify found its credentials in the same index
+    return principal
 
 
 def decide(

@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
-from tollway.auth import sigv4
 from tollway.auth.policy import Verdict
 from tollway.dataplane.authorizers import cognito, iam
 from tollway.dataplane.authorizers import lambda_ as functions
@@ -72,21 +71,9 @@ class IamAuth(MethodAuth):
     type = "AWS_IAM"
 
     def check(self, ctx: RequestContext, services: Services) -> None:
-        identities = ctx.world.identities
-        request = ctx.request
-        raw_path, _, raw_query = request.target.partition("?")
         now = services.clock()
-        verified = sigv4.verify(
-            request.method,
-            raw_path,
-            raw_query,
-            request.headers,
-            request.body,
-            identities.credentials,
-            now,
-        )
-        principal = identities.principal(verified.credentials.access_key_id)
-        assert principal is not None and ctx.served is not None
+        principal = iam.signer(ctx.request, ctx.world.identities, now)
+        assert ctx.served is not None
         context = condition_context(ctx, now)
         context["aws:PrincipalAccount"] = principal.credentials.account_id
         iam.decide(principal, ctx.served.policy, request_arn(ctx), context)

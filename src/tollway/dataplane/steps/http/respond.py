@@ -4,6 +4,7 @@ of an allowed origin, no body for HEAD."""
 from __future__ import annotations
 
 from tollway.dataplane.context import RequestContext
+from tollway.dataplane.http_api.cors import strip_cors_headers
 from tollway.dataplane.messages import Response
 from tollway.dataplane.services import Services
 
@@ -17,7 +18,7 @@ def respond(ctx: RequestContext, services: Services) -> None:
     preflight = ctx.route is None and ctx.error is None
     if http is not None and http.cors is not None and not preflight:
         # AWS: with a CORS configuration the gateway's headers replace the integration's.
-        kept = [pair for pair in response.headers if not pair[0].lower().startswith("access-control-")]
+        kept = strip_cors_headers(response.headers)
         kept.extend(http.cors.response_headers(ctx.header_map.get("origin")))
         response.headers = kept
     if ctx.request.method == "HEAD":
