@@ -177,22 +177,17 @@ def authorizer_event(ctx: RequestContext, version: str, arn: str, values: tuple[
     """A Lambda ``REQUEST`` authorizer's event: payload 2.0 (``routeArn``, ``identitySource``
     as a list) or 1.0 (``methodArn``, ``identitySource`` and ``authorizationToken`` as one
     comma-joined string); neither carries the body."""
-    if version == "1.0":
-        event = v1_event(ctx)
-        for key in ("body", "isBase64Encoded"):
-            event.pop(key, None)
-        event["requestContext"].pop("authorizer", None)
-        joined = ",".join(values)
-        head = {"version": "1.0", "type": "REQUEST", "methodArn": arn, "identitySource": joined}
-        return encode_event({**head, "authorizationToken": joined, **event})
-    event = v2_event(ctx)
-    for key in ("body", "isBase64Encoded"):
+    event = v1_event(ctx) if version == "1.0" else v2_event(ctx)
+    for key in ("version", "body", "isBase64Encoded"):
         event.pop(key, None)
     event["requestContext"].pop("authorizer", None)
-    event.pop("version", None)
-    return encode_event(
-        {"version": "2.0", "type": "REQUEST", "routeArn": arn, "identitySource": list(values), **event}
-    )
+    head: dict[str, Any] = {"version": version, "type": "REQUEST"}
+    if version == "1.0":
+        joined = ",".join(values)
+        head.update(methodArn=arn, identitySource=joined, authorizationToken=joined)
+    else:
+        head.update(routeArn=arn, identitySource=list(values))
+    return encode_event({**head, **event})
 
 
 def parse_authorizer_answer(

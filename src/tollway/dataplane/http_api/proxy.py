@@ -49,9 +49,9 @@ def proxy_request(
     headers = proxy_request_headers(ctx.headers, {})
     mapping = integration.request_mapping
     if mapping is not None:
-        query = [pair for pair in _split_query(raw_query)]
+        query = _split_query(raw_query)
         headers, query, mapped_path = mapping.apply(headers, query, path, RequestSources(ctx))
-        raw_query = "&".join(f"{k}={v}" if v or "=" in k else k for k, v in query)
+        raw_query = "&".join(f"{k}={v}" if v else k for k, v in query)
         if mapped_path is not None:
             path = mapped_path
             url = _origin(url) + path if not integration.appends_path else url
